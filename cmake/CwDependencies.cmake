@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: Apache-2.0
+# Every third-party dependency comes from a Debian 12 package (scripts/setup-deps).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(fmt REQUIRED)
+find_package(RapidJSON QUIET)
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options filesystem)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+pkg_check_modules(MAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb)
+find_package(SQLite3 REQUIRED)
