@@ -5,7 +5,7 @@ find_package(Threads REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
-find_package(RapidJSON QUIET)
+find_package(RapidJSON QUIET) # header-only; found in the default include path
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options filesystem)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(MAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb)

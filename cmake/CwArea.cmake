@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: Apache-2.0
+# cw_core_area(<area> DEPS <targets...>)
+# Builds core/src/<area>/*.cc into the static library cw_<area> (an INTERFACE library while
+# the area has no source yet), with core/include as its public include directory.
+function(cw_core_area area)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/core/src/${area}/*.cc)
+  if(sources)
+    add_library(cw_${area} STATIC ${sources})
+    target_include_directories(cw_${area} PUBLIC ${PROJECT_SOURCE_DIR}/core/include)
+    target_link_libraries(cw_${area} PUBLIC ${ARG_DEPS})
+    target_compile_definitions(cw_${area} PUBLIC CW_VERSION="${PROJECT_VERSION}")
+    cw_set_warnings(cw_${area})
+  else()
+    add_library(cw_${area} INTERFACE)
+    target_include_directories(cw_${area} INTERFACE ${PROJECT_SOURCE_DIR}/core/include)
+    target_link_libraries(cw_${area} INTERFACE ${ARG_DEPS})
+  endif()
+endfunction()
+
+# cw_area_tests(<area> DEPS <targets...>)
+# One Catch2 binary cw_<area>_tests from tests/unit/<area>/*_test.cc, registered with CTest.
+function(cw_area_tests area)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/${area}/*_test.cc)
+  if(NOT sources)
+    return()
+  endif()
+  add_executable(cw_${area}_tests ${sources})
+  target_link_libraries(cw_${area}_tests PRIVATE cw_test_main ${ARG_DEPS})
+  cw_set_warnings(cw_${area}_tests)
+  add_test(NAME ${area} COMMAND cw_${area}_tests)
+endfunction()
