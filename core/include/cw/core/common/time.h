@@ -54,11 +54,45 @@ std::string formatRfc3339Nano(const TimePoint& t);
 /// "2026-02-12 14:10:21 +0000 UTC" (fraction printed only when non-zero).
 std::string formatGoDefault(const TimePoint& t);
 
+/// Broken-down time of a TimePoint in its own UTC offset (Go's Year(), Month(), ...).
+struct CivilTime {
+  int year = 1970;
+  int month = 1;  ///< 1..12
+  int day = 1;    ///< 1..31
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  std::int64_t nanos = 0; ///< 0..999999999
+  int weekday = 4; ///< 0 = Sunday .. 6 = Saturday, as Go's time.Weekday
+  int yday = 1;    ///< 1..366, as Go's YearDay()
+};
+
+/// Civil fields of `t` in the offset it carries (weekday and yday filled in).
+CivilTime toCivil(const TimePoint& t);
+
+/// The instant of the civil time `c` at UTC offset `offset_s`. Like Go's time.Date, fields out
+/// of range are normalised (month 13 = January of the next year, day 0 = last of the previous
+/// month, ...); weekday and yday are ignored. Nullopt when the instant does not fit the int64
+/// nanosecond range (years ~1678..2262).
+std::optional<TimePoint> fromCivil(const CivilTime& c, std::int32_t offset_s = 0);
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (month 1..12, any day count).
+std::int64_t daysFromCivil(std::int64_t year, int month, int day);
+
+/// Number of days of `month` (1..12) in `year`.
+int daysInMonth(std::int64_t year, int month);
+
 /// Parses `text` with a Go reference layout ("Jan _2 15:04:05", "2006-01-02T15:04:05Z07:00").
 /// Semantics of parsers.md section 9: month/day names case-insensitive, spaces in the layout
-/// match one or more spaces, optional fractional seconds after seconds, no zone => UTC,
-/// year 0 stays 0 (the caller decides what a missing year means).
+/// match one or more spaces, optional fractional seconds after seconds, no zone => UTC.
+/// A layout without a year gives Go's year 0, which the int64 nanosecond range cannot hold:
+/// this overload then returns nullopt; use the overload below to say which year to use.
 std::optional<TimePoint> parseGoLayout(std::string_view layout, std::string_view text);
+
+/// As above, but a parsed year of 0 is replaced by `missing_year` the way Go's
+/// t.AddDate(missing_year, 0, 0) does (Feb 29 of a non-leap year becomes Mar 1).
+std::optional<TimePoint> parseGoLayout(std::string_view layout, std::string_view text,
+                                       int missing_year);
 
 /// Formats `t` with a Go reference layout.
 std::string formatGoLayout(std::string_view layout, const TimePoint& t);

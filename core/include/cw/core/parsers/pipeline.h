@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cw/core/common/result.h"
+#include "cw/core/event/event.h"
+
+namespace cw::core::expr {
+class Services;
+}
+
+// Staged YAML parsers (shared/docs/contract/parsers.md): nodes with filter, grok, statics,
+// stash, whitelists and children, grouped in stages named by their directory (s00-raw,
+// s01-parse, s02-enrich; s00-enrich, s01-whitelist for post-overflow parsers).
+namespace cw::core::parsers {
+
+/// One parser file to load and the stage it belongs to.
+struct ParserFile {
+  std::string path;   ///< YAML file (may hold several documents, one node each)
+  std::string stage;  ///< e.g. "s01-parse"
+};
+
+struct LoadOptions {
+  std::string patterns_dir;          ///< grok pattern files (name without '.'); "" = base only
+  std::string data_dir;              ///< where `data:` dest_files are found
+  expr::Services* services = nullptr;  ///< required: data files, GeoIP, stash, clock
+};
+
+/// Called for every top-level node evaluated (hub-test parser dumps, `cwcli explain`).
+/// `evt` is the event after the node ran.
+using Recorder = std::function<void(std::string_view stage, std::string_view node,
+                                    const event::Event& evt, bool success)>;
+
+struct Stats {
+  std::uint64_t events = 0;       ///< events processed
+  std::uint64_t parsed = 0;       ///< events that passed every stage
+  std::uint64_t unparsed = 0;     ///< dropped in some stage
+  std::uint64_t whitelisted = 0;  ///< parsed but whitelisted
+};
+
+/// A loaded set of parser stages. Loading lists every problem at once (file, document, node,
+/// field) and fails; processing never throws.
+class Pipeline {
+ public:
+  static Result<Pipeline> load(const std::vector<ParserFile>& files, const LoadOptions& options);
+
+  /// Runs `evt` through the stages in place (parsers.md section 4 stage driver). Returns true
+  /// when the event passed every stage (evt.process == true). Not thread-safe per Pipeline
+  /// instance only in its Stats; evaluation state lives in the event.
+  bool process(event::Event& evt, const Recorder* recorder = nullptr) const;
+
+  const std::vector<std::string>& stages() const;
+  std::size_t nodeCount() const;
+  const Stats& stats() const;
+
+  Pipeline();
+  ~Pipeline();
+  Pipeline(Pipeline&&) noexcept;
+  Pipeline& operator=(Pipeline&&) noexcept;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace cw::core::parsers
