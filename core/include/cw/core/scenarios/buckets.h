@@ -54,12 +54,30 @@ class BucketManager {
 
   /// Pours one parsed event (LOG, or a reprocessed OVFLW) into every scenario in load order.
   /// Overflow events (Type Overflow, Overflow filled as in section 11) are appended to `out`.
+  /// Reprocess: the manager never re-injects by itself. An emitted event whose
+  /// `overflow.reprocess` is true must be poured back by the caller (after post-overflow
+  /// parsers); OVFLW events reuse their `overflow.sources` (section 6). Buckets created by an
+  /// event take its expect_mode: TimeMachine uses event time (MarshaledTime, else evt.time) and
+  /// expires idle buckets lazily; Live uses the clock and relies on tick().
+  /// A filter or groupby runtime error stops this event for the remaining scenarios.
   void pour(const event::Event& evt, std::vector<event::Event>& out);
+
+  /// Wall-clock timers (section 7), driven by the caller: every bucket whose lifetime ended at
+  /// `now` is removed; counters overflow (appended to `out`), others underflow silently.
+  void tick(TimePoint now, std::vector<event::Event>& out);
+
+  /// Shutdown: discards every live bucket without alert (section 7). Blackholes are kept.
+  void shutdown();
+
+  /// The clock used for Live-mode event times and timer deadlines (default nowUtc()).
+  void setClock(std::function<TimePoint()> clock);
 
   /// Called for each (scenario name, event) accepted by a filter (hub-test bucket-pour dumps).
   void setPourRecorder(std::function<void(const std::string&, const event::Event&)> recorder);
 
   std::size_t scenarioCount() const;
+  /// Scenario names in evaluation order.
+  std::vector<std::string> scenarioNames() const;
   std::size_t liveBuckets() const;
   const Stats& stats() const;
 
