@@ -131,6 +131,14 @@ class Value {
   const HostType* hostType() const { return host_type_; }
   void* hostObject() const { return ptr_; }
 
+  /// Substring [pos, pos+n) of a String value that keeps the original's owner alive, so slicing
+  /// an owned string yields a valid value without copying bytes. Bounds must be valid.
+  Value substr(std::size_t pos, std::size_t n) const {
+    Value v = *this;
+    v.str_ = str_.substr(pos, n);
+    return v;
+  }
+
   /// A copy that owns everything it refers to (strings, arrays and maps deep-copied);
   /// host values stay references. Use before storing a value beyond the evaluation.
   Value detached() const;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -30,11 +31,23 @@ struct Variable {
   VarType type = VarType::Any;
 };
 
+/// A caller-provided function (e.g. hub tests' `basename`). Arguments may borrow from the
+/// evaluation's variables; the result must own its data (or borrow from the arguments).
+using ExtraFunction = std::function<Result<Value>(std::span<const Value> args)>;
+
 /// The names an expression may use: variables in a fixed order (the order of the values passed
-/// to Program::run) plus the helper functions registered in Services.
+/// to Program::run) plus the built-in helpers and `extra_functions`.
 struct Environment {
   std::vector<Variable> variables;
   const Services* services = nullptr;  ///< helpers, data files, stash; required
+  /// Functions added by the caller, looked up before the built-in helpers. Copied into each
+  /// compiled Program, so the Environment need not outlive it.
+  std::vector<std::pair<std::string, ExtraFunction>> extra_functions;
+
+  Environment& addFunction(std::string name, ExtraFunction fn) {
+    extra_functions.emplace_back(std::move(name), std::move(fn));
+    return *this;
+  }
 
   static Environment forEvent(const Services& s);           ///< evt
   static Environment forBucket(const Services& s);          ///< evt, queue, leaky
