@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+// cwcli: the admin CLI. Today: `cwcli hubtest run`.
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cw/core/hubtest/hubtest.h"
+
+namespace po = boost::program_options;
+using cw::core::hubtest::CaseResult;
+using cw::core::hubtest::Outcome;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: cwcli <command> [args]\n"
+    "\n"
+    "commands:\n"
+    "  hubtest run [--all | NAME...] --hub DIR --tests DIR   run hub test cases\n"
+    "  version                                               print the version\n";
+
+int hubtestRun(int argc, char** argv) {
+  cw::core::hubtest::Options opt;
+  std::vector<std::string> names;
+  bool all = false;
+  bool quiet = false;
+  int min_passed = -1;
+  po::options_description desc("cwcli hubtest run [--all | NAME...] [options]");
+  desc.add_options()("help,h", "show this help")(
+      "all", po::bool_switch(&all), "run every case under --tests")(
+      "hub", po::value(&opt.hub_dir)->required(), "hub directory the items come from")(
+      "tests", po::value(&opt.tests_dir), "folder of test cases (default: HUB/.tests)")(
+      "data", po::value(&opt.data_dir), "data files (default: HUB/data)")(
+      "patterns", po::value(&opt.patterns_dir), "grok patterns (default: HUB/patterns)")(
+      "year", po::value(&opt.current_year),
+      "year given to year-less timestamps (default: this year)")(
+      "timeout", po::value(&opt.timeout_s)->default_value(30), "seconds per case")(
+      "no-isolation", "run cases in this process (no crash or hang protection)")(
+      "quiet,q", po::bool_switch(&quiet), "print only failures and the summary")(
+      "min-passed", po::value(&min_passed),
+      "exit non-zero when fewer cases pass (a regression floor)")(
+      "name", po::value(&names), "case names");
+  po::positional_options_description pos;
+  pos.add("name", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "cwcli hubtest run: " << e.what() << "\n" << desc << "\n";
+    return 2;
+  }
+  if (opt.tests_dir.empty()) {
+    opt.tests_dir = opt.hub_dir + "/.tests";
+  }
+  opt.isolate = vm.count("no-isolation") == 0;
+  if (all) {
+    names = cw::core::hubtest::listCases(opt.tests_dir);
+    if (names.empty()) {
+      std::cerr << "cwcli hubtest run: no test case under " << opt.tests_dir << "\n";
+      return 1;
+    }
+  }
+  if (names.empty()) {
+    std::cerr << "cwcli hubtest run: name test cases or pass --all\n";
+    return 2;
+  }
+  auto runner = cw::core::hubtest::Runner::create(opt);
+  if (!runner) {
+    std::cerr << "cwcli hubtest run: " << runner.error().message << "\n";
+    return 1;
+  }
+  int passed = 0;
+  int failed = 0;
+  for (const std::string& name : names) {
+    const CaseResult r = runner->run(name);
+    if (r.outcome == Outcome::Passed) {
+      ++passed;
+      if (!quiet) {
+        std::printf("pass  %s (%d asserts, %.2fs)\n", name.c_str(), r.asserts, r.seconds);
+      }
+    } else {
+      ++failed;
+      std::printf("%s  %s: %s\n", r.outcome == Outcome::Failed ? "FAIL" : "ERROR", name.c_str(),
+                  r.message.c_str());
+    }
+    std::fflush(stdout);
+  }
+  std::printf("hubtest: %d passed, %d failed\n", passed, failed);
+  if (min_passed >= 0) {
+    if (passed < min_passed) {
+      std::printf("hubtest: %d passed is below the floor of %d\n", passed, min_passed);
+      return 1;
+    }
+    return 0;
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "version" || command == "--version") {
+    std::cout << "cwcli " << CW_VERSION << "\n";
+    return 0;
+  }
+  if (command == "hubtest" && argc >= 3 && std::string(argv[2]) == "run") {
+    return hubtestRun(argc - 2, argv + 2);
+  }
+  if (command == "-h" || command == "--help" || command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::cerr << "cwcli: unknown command '" << command << "'\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cw/core/hubtest/hubtest.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <yaml-cpp/yaml.h>
+
+#include "cw/core/common/time.h"
+#include "cw/core/event/event.h"
+#include "cw/core/expr/bindings.h"
+#include "cw/core/expr/expr.h"
+#include "cw/core/expr/services.h"
+#include "cw/core/hub/hub.h"
+#include "cw/core/parsers/pipeline.h"
+#include "cw/core/scenarios/buckets.h"
+
+namespace fs = std::filesystem;
+
+namespace cw::core::hubtest {
+namespace {
+
+using event::Event;
+
+/// config.yaml of one case (hub.md 6.1). Unknown keys are ignored, as upstream does.
+struct CaseConfig {
+  std::vector<std::string> parsers;
+  std::vector<std::string> scenarios;
+  std::vector<std::string> postoverflows;
+  std::string log_file;
+  std::string log_type;
+  std::vector<std::pair<std::string, std::string>> labels;
+  bool ignore_parsers = false;
+  YAML::Node override_statics;
+};
+
+std::vector<std::string> stringList(const YAML::Node& node) {
+  std::vector<std::string> out;
+  if (!node || !node.IsSequence()) {
+    return out;
+  }
+  for (const YAML::Node& item : node) {
+    if (item.IsScalar() && !item.Scalar().empty()) {
+      out.push_back(item.Scalar());
+    }
+  }
+  return out;
+}
+
+Result<CaseConfig> loadConfig(const fs::path& path) {
+  CaseConfig cfg;
+  try {
+    YAML::Node root = YAML::LoadFile(path.string());
+    cfg.parsers = stringList(root["parsers"]);
+    cfg.scenarios = stringList(root["scenarios"]);
+    cfg.postoverflows = stringList(root["postoverflows"]);
+    if (root["log_file"]) {
+      cfg.log_file = root["log_file"].as<std::string>();
+    }
+    if (root["log_type"]) {
+      cfg.log_type = root["log_type"].as<std::string>();
+    }
+    if (root["labels"] && root["labels"].IsMap()) {
+      for (const auto& kv : root["labels"]) {
+        cfg.labels.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+      }
+    }
+    if (root["ignore_parsers"]) {
+      cfg.ignore_parsers = root["ignore_parsers"].as<bool>();
+    }
+    cfg.override_statics = root["override_statics"];
+  } catch (const YAML::Exception& e) {
+    return makeError(ErrorCode::Config, path.string() + ": " + e.what());
+  }
+  if (cfg.log_file.empty()) {
+    return makeError(ErrorCode::Config, path.string() + ": log_file is missing");
+  }
+  return cfg;
+}
+
+/// One entry of results[stage][node] (hub.md 6.3).
+struct ParserResult {
+  std::int64_t idx = 0;
+  bool success = false;
+  Event evt;
+};
+
+bool parserResultField(void* object, std::string_view name, Value& out) {
+  auto* r = static_cast<ParserResult*>(object);
+  if (name == "Idx") {
+    out = Value::integer(r->idx);
+  } else if (name == "Success") {
+    out = Value::boolean(r->success);
+  } else if (name == "Evt") {
+    out = expr::eventValue(r->evt);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool noMethod(void*, std::string_view, const ValueArray&, Value&, std::string&) { return false; }
+
+const HostType kParserResultType{"ParserResult", parserResultField, noMethod, nullptr};
+
+/// Everything one case produces; the Values in `parser_results` point into this object.
+struct CaseRun {
+  std::deque<ParserResult> records;  // stable addresses
+  std::map<std::string, std::map<std::string, std::vector<ParserResult*>>> by_stage;
+  std::vector<Event> overflows;
+
+  Value parserResults() {
+    ValueMap stages;
+    stages["success"] = Value::map(ValueMap{{"", Value::array({})}});
+    for (auto& [stage, nodes] : by_stage) {
+      ValueMap node_map;
+      for (auto& [node, list] : nodes) {
+        ValueArray entries;
+        entries.reserve(list.size());
+        for (ParserResult* r : list) {
+          entries.push_back(Value::host(&kParserResultType, r));
+        }
+        node_map[node] = Value::array(std::move(entries));
+      }
+      stages[stage] = Value::map(std::move(node_map));
+    }
+    return Value::map(std::move(stages));
+  }
+
+  Value scenarioResults() {
+    ValueArray list;
+    list.reserve(overflows.size());
+    for (Event& e : overflows) {
+      list.push_back(expr::eventValue(e));
+    }
+    return Value::array(std::move(list));
+  }
+};
+
+/// Sort key of scenario results: scenario name + source keys joined by "@" (descending).
+std::string overflowSortKey(const Event& e) {
+  std::string key = e.overflow.scenario;
+  bool first = true;
+  for (const auto& [k, source] : e.overflow.sources) {
+    key += first ? "" : "@";
+    key += k;
+    first = false;
+  }
+  return key;
+}
+
+Result<Value> basenameHelper(std::span<const Value> args) {
+  if (args.size() != 1 || !args[0].isString()) {
+    return makeError(ErrorCode::Runtime, "basename() takes one string");
+  }
+  return Value::string(fs::path(std::string(args[0].asString())).filename().string());
+}
+
+struct ResolvedItem {
+  std::string path;
+  std::string stage;
+  std::string hash;
+  std::string version;
+};
+
+/// A config.yaml item entry: a hub name ("crowdsecurity/sshd-logs") or a path relative to the
+/// hub root or to the test folder, whose stage is the third-from-last path component.
+Result<ResolvedItem> resolveItem(const hub::Hub& hub, hub::ItemType type, const std::string& name,
+                                 const fs::path& case_dir) {
+  if (const hub::Item* item = hub.find(type, name)) {
+    return ResolvedItem{item->path, item->stage, item->hash, item->version};
+  }
+  const bool looks_like_path = name.find(".yaml") != std::string::npos ||
+                               name.find(".yml") != std::string::npos;
+  if (looks_like_path) {
+    for (const fs::path& base : {fs::path(hub.dir()), case_dir}) {
+      const fs::path candidate = (base / name).lexically_normal();
+      if (!fs::is_regular_file(candidate)) {
+        continue;
+      }
+      ResolvedItem r;
+      r.path = candidate.string();
+      std::vector<std::string> parts;
+      for (const auto& part : candidate) {
+        parts.push_back(part.string());
+      }
+      if (parts.size() >= 3) {
+        r.stage = parts[parts.size() - 3];
+      }
+      r.hash = hub::sha256File(r.path).value_or("");
+      return r;
+    }
+  }
+  return makeError(ErrorCode::NotFound,
+                   std::string(hub::itemTypeName(type)) + " item '" + name + "' not found");
+}
+
+/// Runs the log of a case through the items; fills `run`.
+Result<bool> runEngine(const Options& opt, const hub::Hub& hub, const fs::path& case_dir, const CaseConfig& cfg,
+                       expr::Services& services, CaseRun& run) {
+  const std::string data_dir = opt.data_dir.empty() ? opt.hub_dir + "/data" : opt.data_dir;
+  const std::string patterns_dir =
+      opt.patterns_dir.empty() ? opt.hub_dir + "/patterns" : opt.patterns_dir;
+
+  std::vector<parsers::ParserFile> parser_files;
+  std::vector<parsers::ParserFile> postoverflow_files;
+  std::vector<scenarios::ScenarioFile> scenario_files;
+  std::vector<std::string> errors;
+  for (const std::string& name : cfg.parsers) {
+    auto item = resolveItem(hub, hub::ItemType::Parser, name, case_dir);
+    item ? parser_files.push_back({item->path, item->stage}) : errors.push_back(item.error().message);
+  }
+  for (const std::string& name : cfg.postoverflows) {
+    auto item = resolveItem(hub, hub::ItemType::PostOverflow, name, case_dir);
+    item ? postoverflow_files.push_back({item->path, item->stage})
+         : errors.push_back(item.error().message);
+  }
+  for (const std::string& name : cfg.scenarios) {
+    auto item = resolveItem(hub, hub::ItemType::Scenario, name, case_dir);
+    item ? scenario_files.push_back({item->path, item->hash, item->version})
+         : errors.push_back(item.error().message);
+  }
+  if (!errors.empty()) {
+    std::string all;
+    for (const std::string& e : errors) {
+      all += (all.empty() ? "" : "; ") + e;
+    }
+    return makeError(ErrorCode::NotFound, all);
+  }
+
+  // override_statics: a first node in s00-raw that always succeeds and continues.
+  fs::path overrides;
+  if (cfg.override_statics && cfg.override_statics.IsSequence() &&
+      cfg.override_statics.size() > 0) {
+    overrides = fs::temp_directory_path() /
+                ("cw-hubtest-overrides-" + std::to_string(::getpid()) + ".yaml");
+    YAML::Emitter out;
+    YAML::Node node;
+    node["name"] = "overrides";
+    node["description"] = "override_statics of the hub test";
+    node["author"] = "hubtest";
+    node["filter"] = "1==1";
+    node["statics"] = cfg.override_statics;
+    out << node;
+    std::ofstream(overrides) << out.c_str() << "\n";
+    parser_files.insert(parser_files.begin(), {overrides.string(), "s00-raw"});
+  }
+
+  parsers::LoadOptions popt{patterns_dir, data_dir, &services};
+  auto pipeline = parsers::Pipeline::load(parser_files, popt);
+  if (!overrides.empty()) {
+    fs::remove(overrides);
+  }
+  if (!pipeline) {
+    return pipeline.error();
+  }
+  parsers::Pipeline post;
+  if (!postoverflow_files.empty()) {
+    auto loaded = parsers::Pipeline::load(postoverflow_files, popt);
+    if (!loaded) {
+      return loaded.error();
+    }
+    post = std::move(*loaded);
+  }
+  scenarios::LoadOptions sopt;
+  sopt.data_dir = data_dir;
+  sopt.services = &services;
+  auto buckets = scenarios::BucketManager::load(scenario_files, sopt);
+  if (!buckets) {
+    return buckets.error();
+  }
+
+  std::int64_t index = 0;
+  parsers::Recorder recorder = [&](std::string_view stage, std::string_view node,
+                                   const Event& evt, bool success) {
+    ParserResult& r = run.records.emplace_back();
+    r.idx = index;
+    r.success = success;
+    r.evt = evt;
+    run.by_stage[std::string(stage)][std::string(node)].push_back(&r);
+  };
+
+  const fs::path log_path = fs::absolute(case_dir / cfg.log_file);
+  std::ifstream log(log_path, std::ios::binary);
+  if (!log) {
+    return makeError(ErrorCode::Io, "cannot open " + log_path.string());
+  }
+  std::vector<Event> pending;
+  std::vector<Event> overflows;
+  Event evt;
+  std::string line;
+  while (std::getline(log, line)) {
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    if (line.empty()) {
+      continue;
+    }
+    evt.reset();
+    evt.line.raw = line;
+    evt.line.src = log_path.string();
+    evt.line.module = "file";
+    evt.line.labels.set("type", cfg.log_type);
+    for (const auto& [k, v] : cfg.labels) {
+      evt.line.labels.set(k, v);
+    }
+    evt.line.time = services.now();
+    evt.line.process = true;
+    evt.process = true;
+    evt.expect_mode = event::ExpectMode::TimeMachine;
+    const bool parsed = pipeline->process(evt, &recorder);
+    ++index;
+    if (!parsed || evt.whitelisted) {
+      continue;
+    }
+    pending.clear();
+    buckets->pour(evt, pending);
+    // Overflows go through the post-overflow parsers; reprocessed ones feed the scenarios.
+    while (!pending.empty()) {
+      Event ov = std::move(pending.back());
+      pending.pop_back();
+      if (!postoverflow_files.empty()) {
+        post.process(ov, &recorder);
+      }
+      const bool reprocess = ov.overflow.reprocess && !ov.overflow.whitelisted;
+      run.overflows.push_back(ov);
+      if (reprocess) {
+        buckets->pour(run.overflows.back(), pending);
+      }
+    }
+  }
+  std::stable_sort(run.overflows.begin(), run.overflows.end(),
+                   [](const Event& a, const Event& b) {
+                     return overflowSortKey(a) > overflowSortKey(b);
+                   });
+  return true;
+}
+
+/// Text left of the first top-level `==`, for reporting the actual value of a failed line.
+std::string leftOfEquals(const std::string& line) {
+  char quote = 0;
+  for (std::size_t i = 0; i + 1 < line.size(); ++i) {
+    const char c = line[i];
+    if (quote) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == quote) {
+        quote = 0;
+      }
+    } else if (c == '"' || c == '\'' || c == '`') {
+      quote = c;
+    } else if (c == '=' && line[i + 1] == '=') {
+      return line.substr(0, i);
+    }
+  }
+  return {};
+}
+
+/// hub.md 6.2: a line about datasource_path without basename() compares file names.
+std::string rewriteAssert(const std::string& line) {
+  if (line.find("datasource_path") == std::string::npos ||
+      line.find("basename(") != std::string::npos) {
+    return line;
+  }
+  const std::string lhs = leftOfEquals(line);
+  if (lhs.empty()) {
+    return line;
+  }
+  return "basename(" + lhs + ") == " + line.substr(lhs.size() + 2);
+}
+
+/// Evaluates an assert file. Returns false and sets `message` at the first failing line.
+Result<bool> checkAsserts(const fs::path& file, const Value& results, expr::Services& services,
+                          int& count, std::string& message) {
+  std::ifstream in(file);
+  if (!in) {
+    return makeError(ErrorCode::NotFound, file.filename().string() + " is missing");
+  }
+  expr::Environment env;
+  env.services = &services;
+  env.variables = {{"results", expr::VarType::Any}};
+  env.addFunction("basename", basenameHelper);
+  const Value vars[] = {results};
+  std::string line;
+  int lineno = 0;
+  int evaluated = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    const std::string text = rewriteAssert(line);
+    auto program = expr::Program::compile(text, env);
+    if (!program) {
+      return makeError(ErrorCode::Parse, file.filename().string() + ":" +
+                                             std::to_string(lineno) + ": " +
+                                             program.error().message);
+    }
+    auto value = program->run(vars);
+    ++count;
+    ++evaluated;
+    if (!value) {
+      return makeError(ErrorCode::Runtime, file.filename().string() + ":" +
+                                               std::to_string(lineno) + ": " + text + ": " +
+                                               value.error().message);
+    }
+    if (!value->isBool()) {
+      return makeError(ErrorCode::Runtime, file.filename().string() + ":" +
+                                               std::to_string(lineno) + ": " + text +
+                                               ": not a boolean");
+    }
+    if (!value->asBool()) {
+      message = file.filename().string() + ":" + std::to_string(lineno) + ": " + text;
+      const std::string lhs = leftOfEquals(text);
+      if (!lhs.empty()) {
+        auto actual = expr::Program::compile(lhs, env);
+        if (actual) {
+          auto v = actual->run(vars);
+          message += v ? " (actual: " + v->toString() + ")" : " (actual: " + v.error().message + ")";
+        }
+      }
+      return false;
+    }
+  }
+  if (evaluated == 0) {
+    return makeError(ErrorCode::Invalid,
+                     file.filename().string() + " is empty: assertions need writing and review");
+  }
+  return true;
+}
+
+CaseResult runCaseInProcess(const Options& opt, const hub::Hub& hub, const std::string& name) {
+  CaseResult result;
+  result.name = name;
+  const fs::path case_dir = fs::path(opt.tests_dir) / name;
+  auto cfg = loadConfig(case_dir / "config.yaml");
+  if (!cfg) {
+    result.message = cfg.error().message;
+    return result;
+  }
+  expr::Services services;
+  services.setCurrentYear(opt.current_year);
+  const std::string data_dir = opt.data_dir.empty() ? opt.hub_dir + "/data" : opt.data_dir;
+  services.openGeoIp(data_dir + "/GeoLite2-City.mmdb", data_dir + "/GeoLite2-ASN.mmdb");
+
+  CaseRun run;
+  auto ran = runEngine(opt, hub, case_dir, *cfg, services, run);
+  if (!ran) {
+    result.message = ran.error().message;
+    return result;
+  }
+  if (!cfg->ignore_parsers) {
+    auto ok = checkAsserts(case_dir / "parser.assert", run.parserResults(), services,
+                           result.asserts, result.message);
+    if (!ok) {
+      result.message = ok.error().message;
+      return result;
+    }
+    if (!*ok) {
+      result.outcome = Outcome::Failed;
+      return result;
+    }
+  }
+  if (!cfg->scenarios.empty()) {
+    auto ok = checkAsserts(case_dir / "scenario.assert", run.scenarioResults(), services,
+                           result.asserts, result.message);
+    if (!ok) {
+      result.message = ok.error().message;
+      return result;
+    }
+    if (!*ok) {
+      result.outcome = Outcome::Failed;
+      return result;
+    }
+  }
+  result.outcome = Outcome::Passed;
+  return result;
+}
+
+/// Runs the case in a child process so that a crash or a hang fails only that case.
+CaseResult runCaseIsolated(const Options& opt, const hub::Hub& hub, const std::string& name) {
+  int fds[2];
+  if (::pipe(fds) != 0) {
+    return runCaseInProcess(opt, hub, name);
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return runCaseInProcess(opt, hub, name);
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    CaseResult r = runCaseInProcess(opt, hub, name);
+    std::string out = std::to_string(static_cast<int>(r.outcome)) + "\n" +
+                      std::to_string(r.asserts) + "\n" + r.message;
+    std::size_t off = 0;
+    while (off < out.size()) {
+      const ssize_t n = ::write(fds[1], out.data() + off, out.size() - off);
+      if (n <= 0) {
+        break;
+      }
+      off += static_cast<std::size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  CaseResult result;
+  result.name = name;
+  std::string buf;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(opt.timeout_s);
+  bool timed_out = false;
+  char chunk[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready == 0) {
+      timed_out = true;
+      break;
+    }
+    if (ready < 0) {
+      continue;
+    }
+    const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
+    if (n <= 0) {
+      break;
+    }
+    buf.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  if (timed_out) {
+    ::kill(pid, SIGKILL);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (timed_out) {
+    result.message = "timed out after " + std::to_string(opt.timeout_s) + " s";
+    return result;
+  }
+  if (WIFSIGNALED(status)) {
+    result.message = std::string("crashed: ") + ::strsignal(WTERMSIG(status));
+    return result;
+  }
+  std::istringstream in(buf);
+  int outcome = static_cast<int>(Outcome::Error);
+  in >> outcome >> result.asserts;
+  in.get();
+  std::getline(in, result.message, '\0');
+  result.outcome = static_cast<Outcome>(outcome);
+  return result;
+}
+
+} // namespace
+
+struct Runner::Impl {
+  Options options;
+  hub::Hub hub;
+};
+
+Runner::Runner() = default;
+Runner::Runner(Runner&&) noexcept = default;
+Runner& Runner::operator=(Runner&&) noexcept = default;
+Runner::~Runner() = default;
+
+Result<Runner> Runner::create(const Options& options) {
+  auto hub = hub::Hub::open(options.hub_dir);
+  if (!hub) {
+    return hub.error();
+  }
+  Runner runner;
+  runner.impl_ = std::make_unique<Impl>(Impl{options, std::move(*hub)});
+  return runner;
+}
+
+CaseResult Runner::run(const std::string& name) const {
+  const Options& options = impl_->options;
+  const auto start = std::chrono::steady_clock::now();
+  CaseResult r = options.isolate ? runCaseIsolated(options, impl_->hub, name)
+                                 : runCaseInProcess(options, impl_->hub, name);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+std::vector<std::string> listCases(const std::string& tests_dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(tests_dir, ec)) {
+    if (entry.is_directory() && fs::exists(entry.path() / "config.yaml")) {
+      names.push_back(entry.path().filename().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+} // namespace cw::core::hubtest
