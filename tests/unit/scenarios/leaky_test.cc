@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: Apache-2.0
+// Leaky and trigger buckets in replay mode: our own versions of the upstream bucket test
+// cases (simple overflow, underflow, fixed queue, distinct, blackhole, cancel_on, trigger).
+#include <catch2/catch.hpp>
+
+#include "scenario_test_util.h"
+
+using namespace cw::core;
+using namespace cw::core::scenarios;
+using namespace cw::core::scenarios::testing;
+
+namespace {
+
+const char* kSimple = R"(
+type: leaky
+name: test/simple
+description: simple leaky
+filter: "evt.Meta.log_type == 'test'"
+groupby: evt.Meta.source_ip
+capacity: 1
+leakspeed: 10s
+labels:
+  remediation: true
+)";
+
+} // namespace
+
+TEST_CASE("leaky bucket with capacity 1 overflows on the second event", "[scenario]") {
+  Harness h;
+  auto m = h.load(kSimple, "abc123", "0.1");
+  REQUIRE(m.ok());
+  auto out = pourAll(*m, {logEvent("1.2.3.4", "2020-01-01T10:00:00Z", {{"user", "root"}}),
+                          logEvent("1.2.3.4", "2020-01-01T10:00:01Z", {{"user", "admin"}})});
+  REQUIRE(out.size() == 1);
+  const event::Event& ov = out[0];
+  CHECK(ov.type == event::EventType::Overflow);
+  CHECK(ov.expect_mode == event::ExpectMode::TimeMachine);
+  CHECK(ov.marshaled_time == "2020-01-01T10:00:01Z");
+  CHECK(ov.time == at("2020-01-01T10:00:01Z"));
+  REQUIRE(ov.overflow.alert() != nullptr);
+  const event::Alert& a = *ov.overflow.alert();
+  CHECK(a.scenario == "test/simple");
+  CHECK(a.scenario_hash == "abc123");
+  CHECK(a.scenario_version == "0.1");
+  CHECK(a.events_count == 2);
+  CHECK(a.capacity == 1);
+  CHECK(a.leakspeed == "10s");
+  CHECK(a.start_at == "2020-01-01T10:00:00Z");
+  CHECK(a.stop_at == "2020-01-01T10:00:01Z");
+  CHECK(a.remediation);
+  CHECK_FALSE(a.simulated);
+  CHECK(a.kind == "crowdsec");
+  CHECK(a.message ==
+        "Ip 1.2.3.4 performed 'test/simple' (2 events over 1s) at 2020-01-01 10:00:01 +0000 UTC");
+  CHECK(a.source.scope == "Ip");
+  CHECK(a.source.value == "1.2.3.4");
+  CHECK(a.source.ip == "1.2.3.4");
+  REQUIRE(a.events.size() == 2);
+  CHECK(a.events[0].timestamp == "2020-01-01T10:00:00Z");
+  CHECK(a.events[1].timestamp == "2020-01-01T10:00:01Z");
+  // Meta sorted by key whatever the insertion order.
+  using Meta = std::vector<std::pair<std::string, std::string>>;
+  CHECK(a.events[1].meta ==
+        Meta{{"log_type", "test"}, {"source_ip", "1.2.3.4"}, {"user", "admin"}});
+  CHECK(ov.overflow.sources.size() == 1);
+  CHECK(ov.overflow.sources.count("1.2.3.4") == 1);
+  CHECK(ov.overflow.api_alerts.size() == 1);
+  CHECK(ov.overflow.scenario == "test/simple");
+  CHECK_FALSE(ov.overflow.reprocess);
+  CHECK(ov.overflow.mapkey.size() == 40);
+  CHECK(m->liveBuckets() == 0);
+  CHECK(m->stats().overflows == 1);
+  CHECK(m->stats().poured == 2);
+}
+
+// Expected ids computed with Python's hashlib over filter NUL key NUL name.
+TEST_CASE("bucket id is the sha1 of filter, key and name", "[scenario]") {
+  Harness h;
+  auto m = h.load(R"(
+type: trigger
+name: test/a
+description: d
+filter: "evt.Meta.log_type == 'x'"
+groupby: evt.Meta.source_ip
+---
+type: trigger
+name: test/a
+description: d
+filter: "evt.Meta.log_type == 'x'"
+)");
+  REQUIRE(m.ok());
+  auto e = logEvent("1.2.3.4", "2020-01-01T10:00:00Z", {{"log_type", "x"}});
+  auto out = pourAll(*m, {e});
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].overflow.mapkey == "5133a35492ba5eb258f5375c2d76e7dfaa57d94d");
+  CHECK(out[1].overflow.mapkey == "1115c81603c197835a176ad89b8d98233958fe75");
+}
+
+TEST_CASE("leaky bucket that leaks in time underflows without alert", "[scenario]") {
+  Harness h;
+  auto m = h.load(kSimple);
+  REQUIRE(m.ok());
+  SECTION("idle longer than (capacity+1)*leakspeed: fresh bucket") {
+    auto out = pourAll(*m, {logEvent("1.2.3.4", "2020-01-01T10:00:00Z"),
+                            logEvent("1.2.3.4", "2020-01-01T10:00:21Z")});
+    CHECK(out.empty());
+    CHECK(m->stats().underflows == 1);
+    CHECK(m->liveBuckets() == 1);
+  }
+  SECTION("a full leak before the second event refills the token") {
+    auto out = pourAll(*m, {logEvent("1.2.3.4", "2020-01-01T10:00:00Z"),
+                            logEvent("1.2.3.4", "2020-01-01T10:00:15Z")});
+    CHECK(out.empty());
+    CHECK(m->stats().underflows == 0);
+    CHECK(m->liveBuckets() == 1);
+  }
+}
+
+TEST_CASE("bucket overflows on event capacity+1", "[scenario]") {
+  Harness h;
+  auto m = h.load(R"(
+type: leaky
+name: test/cap5
+description: d
+filter: "true"
+groupby: evt.Meta.source_ip
+capacity: 5
+leakspeed: 10s
+)");
+  REQUIRE(m.ok());
+  std::vector<event::Event> in;
+  for (int i = 0; i < 5; ++i) {
+    in.push_back(logEvent("10.0.0.1", "2020-01-01T10:00:00Z"));
+  }
+  auto out = pourAll(*m, in);
+  CHECK(out.empty());
+  out = pourAll(*m, {logEvent("10.0.0.1", "2020-01-01T10:00:00.5Z")});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].overflow.alert()->events_count == 6);
+  CHECK(out[0].overflow.alert()->events.size() == 6);
+  CHECK(out[0].overflow.alert()->stop_at == "2020-01-01T10:00:00.5Z");
+  CHECK(out[0].overflow.alert()->message ==
+        "Ip 10.0.0.1 performed 'test/cap5' (6 events over 500ms) at "
+        "2020-01-01 10:00:00.5 +0000 UTC");
+}
+
+TEST_CASE("leaked tokens accumulate fractionally", "[scenario]") {
+  Harness h;
+  auto m = h.load(R"(
+type: leaky
+name: test/cap2
+description: d
+filter: "true"
+capacity: 2
+leakspeed: 10s
+)");
+  REQUIRE(m.ok());
+  SECTION("half a token is not enough") {
+    auto out = pourAll(*m, {logEvent("10.0.0.1", "2020-01-01T10:00:00Z"),
+                            logEvent("10.0.0.1", "2020-01-01T10:00:00Z"),
+                            logEvent("10.0.0.1", "2020-01-01T10:00:05Z")});
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].overflow.alert()->events_count == 3);
+  }
+  SECTION("one leakspeed gives one token back") {
+    auto out = pourAll(*m, {logEvent("10.0.0.1", "2020-01-01T10:00:00Z"),
+                            logEvent("10.0.0.1", "2020-01-01T10:00:00Z"),
+                            logEvent("10.0.0.1", "2020-01-01T10:00:10Z")});
+    CHECK(out.empty());
+    out = pourAll(*m, {logEvent("10.0.0.1", "2020-01-01T10:00:10Z")});
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].overflow.alert()->events_count == 4);
+    CHECK(out[0].overflow.alert()->message ==
+          "Ip 10.0.0.1 performed 'test/cap2' (4 events over 10s) at 2020-01-01 10:00:10 +0000 UTC");
+  }
+}
+
+TEST_CASE("cache_size bounds the kept events to N+1, not the count", "[scenario]") {
+  Harness h;
+  auto m = h.load(R"(
+type: leaky
+name: test/fixedqueue
+description: d
+filter: "true"
+groupby: evt.Meta.source_ip
+capacity: 5
+cache_size: 3
+leakspeed: 10s
+)");
+  REQUIRE(m.ok());
+  std::vector<event::Event> in;
+  for (int i = 0; i < 6; ++i) {
+    in.push_back(logEvent("10.0.0.1", "2020-01-01T10:00:0" + std::to_string(i) + "Z"));
+  }
+  auto out = pourAll(*m, in);
+  REQUIRE(out.size() == 1);
+  const auto& a = *out[0].overflow.alert();
+  CHECK(a.events_count == 6);
+  REQUIRE(a.events.size() == 4);
+  CHECK(a.events.front().timestamp == "2020-01-01T10:00:02Z");
+  CHECK(a.events.back().timestamp == "2020-01-01T10:00:05Z");
+  CHECK(a.start_at == "2020-01-01T10:00:00Z");
+}
+
+TEST_CASE("distinct ignores repeated values entirely", "[scenario]") {
+  Harness h;
+  auto m = h.load(R"(
+type: leaky
+name: test/uniq
+description: d
+filter: "true"
+groupby: evt.Meta.source_ip
+distinct: evt.Meta.uri
+capacity: 3
+leakspeed: 10s
+)");
+  REQUIRE(m.ok());
+  auto ev = [](const char* uri, const char* ts) {
+    return logEvent("10.0.0.1", ts, {{"uri", uri}});
+  };
+  auto out = pourAll(*m, {ev("/a", "2020-01-01T10:00:00Z"), ev("/a", "2020-01-01T10:00:01Z"),
+                          ev("/b", "2020-01-01T10:00:01Z"), ev("/a", "2020-01-01T10:00:02Z"),
+                          ev("/c", "2020-01-01T10:00:02Z")});
+  CHECK(out.empty());
+  out = pourAll(*m, {ev("/c", "2020-01-01T10:00:03Z")});
+  CHECK(out.empty());
+  out = pourAll(*m, {ev("/d", "2020-01-01T10:00:03Z")});
+  REQUIRE(out.size() == 1);
+  const auto& a = *out[0].overflow.alert();
+  CHECK(a.events_count == 4);
+  REQUIRE(a.events.size() == 4);
+  CHECK(a.events[3].meta[2] == std::pair<std::string, std::string>{"uri", "/d"});
+  // Ignored events did not move last_ts: the alert ends on the 4th distinct value.
+  CHECK(a.stop_at == "2020-01-01T10:00:03Z");
+}
+
+TEST_CASE("blackhole suppresses repeated overflows of the same partition", "[scenario]") {
+  Harness h;
+  auto m = h.load(R"(
+type: leaky
+name: test/blackhole
+description: d
+filter: "true"
+groupby: evt.Meta.source_ip
+capacity: 1
+leakspeed: 10s
+blackhole: 1m
+)");
+  REQUIRE(m.ok());
+  auto out = pourAll(*m, {logEvent("10.0.0.1", "2020-01-01T10:00:00Z"),
+                          logEvent("10.0.0.1", "2020-01-01T10:00:04Z"),
+                          logEvent("10.0.0.1", "2020-01-01T10:00:15Z"),
+                          logEvent("10.0.0.1", "2020-01-01T10:00:16Z"),
+                          logEvent("10.0.0.1", "2020-01-01T10:01:15Z"),
+                          logEvent("10.0.0.1", "2020-01-01T10:01:16Z")});
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].overflow.alert()->stop_at == "2020-01-01T10:00:04Z");
+  CHECK(out[1].overflow.alert()->stop_at == "2020-01-01T10:01:16Z");
+  CHECK(m->stats().blackholed == 1);
+  CHECK(m->stats().overflows == 2);
+
+  // Another partition is not blackholed by the first one.
+  out = pourAll(*m, {logEvent("10.0.0.2", "2020-01-01T10:01:17Z"),
+                     logEvent("10.0.0.2", "2020-01-01T10:01:17Z")});
+  CHECK(out.size() == 1);
+}
+
+TEST_CASE("cancel_on destroys the bucket silently", "[scenario]") {
+  Harness h;
+  auto m = h.load(R"(
+type: leaky
+name: test/cancel
+description: d
+filter: "true"
+groupby: evt.Meta.source_ip
+cancel_on: evt.Meta.action == 'login_ok'
+capacity: 2
+leakspeed: 1m
+)");
+  REQUIRE(m.ok());
+  auto fail = [](const char* ts) { return logEvent("10.0.0.1", ts, {{"action", "login_fail"}}); };
+  auto ok = [](const char* ts) { return logEvent("10.0.0.1", ts, {{"action", "login_ok"}}); };
+  auto out = pourAll(*m, {fail("2020-01-01T10:00:00Z"), fail("2020-01-01T10:00:01Z"),
+                          ok("2020-01-01T10:00:02Z")});
+  CHECK(out.empty());
+  CHECK(m->liveBuckets() == 0);
+  out = pourAll(*m, {fail("2020-01-01T10:00:03Z"), fail("2020-01-01T10:00:04Z")});
+  CHECK(out.empty());
+  out = pourAll(*m, {fail("2020-01-01T10:00:05Z")});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].overflow.alert()->events_count == 3);
+  CHECK(out[0].overflow.alert()->start_at == "2020-01-01T10:00:03Z");
+}
+
+TEST_CASE("trigger emits one alert per event", "[scenario]") {
+  Harness h;
+  auto m = h.load(R"(
+type: trigger
+name: test/trigger
+description: d
+filter: "evt.Meta.log_type == 'test'"
+groupby: evt.Meta.source_ip
+)");
+  REQUIRE(m.ok());
+  auto out = pourAll(*m, {logEvent("10.0.0.1", "2020-01-01T10:00:00Z"),
+                          logEvent("10.0.0.1", "2020-01-01T10:00:01Z"),
+                          logEvent("10.0.0.2", "2020-01-01T10:00:02Z")});
+  REQUIRE(out.size() == 3);
+  for (const auto& ov : out) {
+    const auto& a = *ov.overflow.alert();
+    CHECK(a.events_count == 1);
+    CHECK(a.capacity == 0);
+    CHECK(a.leakspeed == "0s");
+    CHECK(a.start_at == a.stop_at);
+    CHECK(a.events.size() == 1);
+  }
+  CHECK(out[1].overflow.alert()->message ==
+        "Ip 10.0.0.1 performed 'test/trigger' (1 events over 0s) at 2020-01-01 10:00:01 +0000 UTC");
+  CHECK(out[2].overflow.alert()->source.ip == "10.0.0.2");
+  CHECK(m->liveBuckets() == 0);
+}
+
+TEST_CASE("reprocessed overflow feeds a second scenario with its sources", "[scenario]") {
+  Harness h;
+  auto m = h.load(R"(
+type: trigger
+name: test/first
+description: d
+filter: "evt.Meta.log_type == 'test'"
+groupby: evt.Meta.source_ip
+reprocess: true
+---
+type: leaky
+name: test/second
+description: d
+filter: "evt.GetType() == 'overflow'"
+groupby: evt.Overflow.Alert.Source.IP
+capacity: 1
+leakspeed: 1h
+)");
+  REQUIRE(m.ok());
+  std::vector<event::Event> out;
+  m->pour(logEvent("10.0.0.1", "2020-01-01T10:00:00Z"), out);
+  m->pour(logEvent("10.0.0.1", "2020-01-01T10:00:05Z"), out);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].overflow.reprocess);
+  std::vector<event::Event> second;
+  for (const auto& ov : out) {
+    m->pour(ov, second);
+  }
+  REQUIRE(second.size() == 1);
+  const auto& a = *second[0].overflow.alert();
+  CHECK(a.scenario == "test/second");
+  CHECK(a.events_count == 2);
+  CHECK(a.source.ip == "10.0.0.1");
+  CHECK(a.source.scope == "Ip");
+  CHECK(a.start_at == "2020-01-01T10:00:00Z");
+  CHECK(a.stop_at == "2020-01-01T10:00:05Z");
+  // Overflow events carry no Meta: they add no alert events.
+  CHECK(a.events.empty());
+  CHECK_FALSE(second[0].overflow.reprocess);
+}
