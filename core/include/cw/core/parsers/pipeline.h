@@ -42,6 +42,11 @@ struct Stats {
   std::uint64_t parsed = 0;       ///< events that passed every stage
   std::uint64_t unparsed = 0;     ///< dropped in some stage
   std::uint64_t whitelisted = 0;  ///< parsed but whitelisted
+  std::uint64_t aborted = 0;      ///< dropped because a static returned an unusable type
+  std::uint64_t filter_errors = 0;     ///< filter runtime errors or non-bool results
+  std::uint64_t expression_errors = 0; ///< statics, grok expressions, whitelist expressions
+  std::uint64_t enricher_errors = 0;   ///< methods that reported an error (e.g. bad JSON)
+  std::uint64_t bad_targets = 0;       ///< `target:` writes to missing/invalid destinations
 };
 
 /// A loaded set of parser stages. Loading lists every problem at once (file, document, node,
@@ -58,6 +63,12 @@ class Pipeline {
   const std::vector<std::string>& stages() const;
   std::size_t nodeCount() const;
   const Stats& stats() const;
+
+  /// Top-level node names per stage, in evaluation order (for `explain` and tests).
+  std::vector<std::string> nodeNames(std::string_view stage) const;
+
+  /// Documents skipped at load because their `format` is outside 1.0..3.0 (logged as errors).
+  std::size_t skippedDocuments() const;
 
   Pipeline();
   ~Pipeline();
