@@ -360,3 +360,37 @@ leakspeed: 1h
   CHECK(a.events.empty());
   CHECK_FALSE(second[0].overflow.reprocess);
 }
+
+TEST_CASE("replay time comes from MarshaledTime, else evt.Time", "[scenario]") {
+  Harness h;
+  auto m = h.load(kSimple);
+  REQUIRE(m.ok());
+  SECTION("the offset of MarshaledTime is kept in the alert") {
+    auto out = pourAll(*m, {logEvent("10.0.0.1", "2020-01-01T12:00:00+02:00"),
+                            logEvent("10.0.0.1", "2020-01-01T12:00:02.25+02:00")});
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].overflow.alert()->start_at == "2020-01-01T12:00:00+02:00");
+    CHECK(out[0].overflow.alert()->stop_at == "2020-01-01T12:00:02.25+02:00");
+    CHECK(out[0].time.unix_nanos == at("2020-01-01T10:00:02.25Z").unix_nanos);
+  }
+  SECTION("evt.Time when MarshaledTime is empty") {
+    auto a = logEvent("10.0.0.1", "2020-01-01T10:00:00Z");
+    auto b = logEvent("10.0.0.1", "2020-01-01T10:00:07Z");
+    a.marshaled_time.clear();
+    b.marshaled_time.clear();
+    auto out = pourAll(*m, {a, b});
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].overflow.alert()->stop_at == "2020-01-01T10:00:07Z");
+    // Alert events fall back to evt.Time too.
+    CHECK(out[0].overflow.alert()->events[0].timestamp == "2020-01-01T10:00:00Z");
+  }
+  SECTION("an event without any time is dropped and counted") {
+    auto a = logEvent("10.0.0.1", "2020-01-01T10:00:00Z");
+    a.marshaled_time = "garbage";
+    a.time = TimePoint{};
+    auto out = pourAll(*m, {a});
+    CHECK(out.empty());
+    CHECK(m->liveBuckets() == 0);
+    CHECK(m->stats().errors == 1);
+  }
+}
