@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Leaky and trigger buckets in replay mode: our own versions of the upstream bucket test
 // cases (simple overflow, underflow, fixed queue, distinct, blackhole, cancel_on, trigger).
+#include <filesystem>
+
 #include <catch2/catch.hpp>
 
 #include "scenario_test_util.h"
@@ -393,4 +395,61 @@ TEST_CASE("replay time comes from MarshaledTime, else evt.Time", "[scenario]") {
     CHECK(m->liveBuckets() == 0);
     CHECK(m->stats().errors == 1);
   }
+}
+
+TEST_CASE("ignored distinct values do not keep a bucket alive", "[scenario]") {
+  Harness h;
+  auto m = h.load(R"(
+type: leaky
+name: test/uniq-expiry
+description: d
+filter: "true"
+distinct: evt.Meta.uri
+capacity: 3
+leakspeed: 10s
+)");
+  REQUIRE(m.ok());
+  auto ev = [](const char* uri, const char* ts) {
+    return logEvent("10.0.0.1", ts, {{"uri", uri}});
+  };
+  // Lifetime 40s from the last counted event (0s); the repeated /a at 30s is not counted.
+  auto out = pourAll(*m, {ev("/a", "2020-01-01T10:00:00Z"), ev("/a", "2020-01-01T10:00:30Z"),
+                          ev("/b", "2020-01-01T10:00:45Z")});
+  CHECK(out.empty());
+  CHECK(m->stats().underflows == 1);
+}
+
+TEST_CASE("hub ssh-bf and ssh-bf_user-enum on replayed events", "[scenario][corpus]") {
+  const std::string path =
+      std::string(CW_SHARED_DIR) + "/corpus/crowdsec-hub/scenarios/crowdsecurity/ssh-bf.yaml";
+  if (!std::filesystem::exists(path)) {
+    WARN("CrowdSec hub corpus not found (" << path << "): test skipped");
+    return;
+  }
+  expr::Services services;
+  LoadOptions opts;
+  opts.services = &services;
+  auto m = BucketManager::load({ScenarioFile{path, "deadbeef", "0.3"}}, opts);
+  REQUIRE(m.ok());
+  REQUIRE(m->scenarioCount() == 2);
+  std::vector<event::Event> in;
+  for (int i = 0; i < 6; ++i) {
+    in.push_back(logEvent("192.0.2.7", "2024-03-01T08:00:0" + std::to_string(i) + "Z",
+                          {{"log_type", "ssh_failed-auth"},
+                           {"target_user", i < 3 ? "root" : "admin"}}));
+  }
+  auto out = pourAll(*m, in);
+  REQUIRE(out.size() == 1);
+  const auto& a = *out[0].overflow.alert();
+  CHECK(a.scenario == "crowdsecurity/ssh-bf");
+  CHECK(a.scenario_hash == "deadbeef");
+  CHECK(a.scenario_version == "0.3");
+  CHECK(a.events_count == 6);
+  CHECK(a.remediation);
+  CHECK(a.leakspeed == "10s");
+  CHECK(a.message == "Ip 192.0.2.7 performed 'crowdsecurity/ssh-bf' (6 events over 5s) at "
+                     "2024-03-01 08:00:05 +0000 UTC");
+  CHECK(out[0].overflow.reprocess);
+  // user-enum saw only two distinct users: its bucket is still alive.
+  CHECK(m->liveBuckets() == 1);
 }
