@@ -1583,8 +1583,11 @@ class Parser {
       }
       std::string name = cur().text;
       advance();
-      return std::make_unique<MemberNode>(t.pos, std::make_unique<LocalNode>(t.pos, closure_slots_.back()),
-                                          std::move(name), false);
+      auto elem = std::make_unique<LocalNode>(t.pos, closure_slots_.back());
+      if (isOp("(")) {
+        return parseMethod(std::move(elem), std::move(name), t.pos, false);
+      }
+      return std::make_unique<MemberNode>(t.pos, std::move(elem), std::move(name), false);
     }
     return setError("unexpected token '" + tokenText(t) + "'", t.pos);
   }

@@ -172,3 +172,62 @@ bool dataFileContains(const DataFile* f, std::string_view s) { return f->set.cou
 }  // namespace detail
 
 } // namespace cw::core::expr
+
+namespace cw::core::expr {
+
+namespace {
+constexpr std::size_t kDefaultStashSize = 10000;
+}  // namespace
+
+void Services::configureStash(const std::string& cache, std::size_t max_size) {
+  std::lock_guard<std::mutex> lock(impl_->stash_mu);
+  impl_->stashes[cache].max_size = max_size;
+}
+
+void Services::setStash(const std::string& cache, const std::string& key,
+                        const std::string& value, Duration ttl) const {
+  const std::int64_t now_ns = now().unix_nanos;
+  std::lock_guard<std::mutex> lock(impl_->stash_mu);
+  detail::Stash& st = impl_->stashes[cache];
+  auto [it, inserted] = st.entries.insert_or_assign(key, detail::StashEntry{});
+  it->second.value = value;
+  it->second.expires_ns = ttl > 0 ? now_ns + ttl : 0;
+  if (inserted) {
+    st.order.push_back(key);
+  }
+  const std::size_t bound = st.max_size > 0 ? st.max_size : kDefaultStashSize;
+  while (st.entries.size() > bound && !st.order.empty()) {
+    st.entries.erase(st.order.front());
+    st.order.pop_front();
+  }
+  // Keep the order queue from growing without bound when keys are overwritten or erased.
+  if (st.order.size() > 2 * bound) {
+    std::deque<std::string> kept;
+    for (const std::string& k : st.order) {
+      if (st.entries.count(k) != 0) {
+        kept.push_back(k);
+      }
+    }
+    st.order.swap(kept);
+  }
+}
+
+std::string Services::getStash(const std::string& cache, const std::string& key) const {
+  const std::int64_t now_ns = now().unix_nanos;
+  std::lock_guard<std::mutex> lock(impl_->stash_mu);
+  auto sit = impl_->stashes.find(cache);
+  if (sit == impl_->stashes.end()) {
+    return "";
+  }
+  auto it = sit->second.entries.find(key);
+  if (it == sit->second.entries.end()) {
+    return "";
+  }
+  if (it->second.expires_ns != 0 && it->second.expires_ns <= now_ns) {
+    sit->second.entries.erase(it);
+    return "";
+  }
+  return it->second.value;
+}
+
+} // namespace cw::core::expr

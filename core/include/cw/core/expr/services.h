@@ -33,6 +33,14 @@ class Services {
   /// error (lookups then return nothing) but are reported by geoipStatus().
   void openGeoIp(const std::string& city_path, const std::string& asn_path);
 
+  /// Named stash caches (parser `stash:` sections, GetFromStash/SetInStash). `max_size` 0 keeps
+  /// the default bound (10000 keys per cache, oldest evicted first); ttl 0 = no expiry.
+  void configureStash(const std::string& cache, std::size_t max_size);
+  void setStash(const std::string& cache, const std::string& key, const std::string& value,
+                Duration ttl) const;
+  /// The value, or "" when absent or expired (expiry measured with now()).
+  std::string getStash(const std::string& cache, const std::string& key) const;
+
   /// "Now" for helpers and the dateparse enricher; unset = the wall clock.
   void setFixedNow(TimePoint now);
   TimePoint now() const;
