@@ -177,8 +177,8 @@ class DocumentLoader {
   std::optional<Scenario> load(const YAML::Node& doc) {
     doc_line_ = lineOf(doc);
     if (!doc.IsMap()) {
-      problems_.add(file_.path, doc_line_, std::string("scenario document must be a mapping, got ") +
-                                               yamlKind(doc));
+      problems_.add(file_.path, doc_line_,
+                    std::string("scenario document must be a mapping, got ") + yamlKind(doc));
       return std::nullopt;
     }
     std::size_t before = problems_.size();
@@ -755,7 +755,9 @@ class DocumentLoader {
         s.lifetime = 0;
         break;
     }
-    if ((s.cache_size > 0 && s.cache_size <= s.capacity) || (s.capacity == -1 && s.cache_size > 0)) {
+    bool bounded_by_cache = (s.cache_size > 0 && s.cache_size <= s.capacity) ||
+                            (s.capacity == -1 && s.cache_size > 0);
+    if (bounded_by_cache) {
       s.queue_bound = s.cache_size;
     } else {
       s.queue_bound = s.capacity;

@@ -61,7 +61,8 @@ TEST_CASE("nested unknown keys and repeated keys are rejected", "[scenario][load
                                  "scope:\n  type: Range\n  expr: foo\n");
   CHECK(contains(err, "scenario.yaml:7:"));
   CHECK(contains(err, "unknown field 'expr'"));
-  err = loadError(h, "type: trigger\nname: test/x\nname: test/y\ndescription: d\nfilter: \"true\"\n");
+  err = loadError(h,
+                  "type: trigger\nname: test/x\nname: test/y\ndescription: d\nfilter: \"true\"\n");
   CHECK(contains(err, "scenario.yaml:3:"));
   CHECK(contains(err, "field 'name' already set"));
 }

@@ -161,7 +161,8 @@ filter: "true"
 groupby: evt.Meta.source_ip
 capacity: 1
 leakspeed: 10s
-overflow_filter: "signal.Alert.Source.IP != '10.0.0.1' && len(queue.Queue) == 2 && leaky.Total_count == 2"
+overflow_filter: >-
+  signal.Alert.Source.IP != '10.0.0.1' && len(queue.Queue) == 2 && leaky.Total_count == 2
 )");
   REQUIRE(m.ok());
   auto out = pourAll(*m, {logEvent("10.0.0.1", "2020-01-01T10:00:00Z"),
