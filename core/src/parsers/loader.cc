@@ -649,6 +649,8 @@ bool Loader::loadStash(const Where& w, const YAML::Node& y, std::vector<StashEnt
     }
     s.key = std::move(*k);
     s.value = std::move(*v);
+    // Caches are global by name; the size of the last declaration loaded applies.
+    options_.services->configureStash(s.name, static_cast<std::size_t>(s.size));
     out.push_back(std::move(s));
   }
   return ok;
