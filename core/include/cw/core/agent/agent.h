@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cw/core/acquisition/file_reader.h"
+#include "cw/core/alerts/render.h"
+#include "cw/core/common/result.h"
+#include "cw/core/event/event.h"
+#include "cw/core/scenarios/buckets.h"
+
+// The agent wires the stages together: hub items -> parser pipeline -> buckets -> post-overflow
+// pipeline -> alerts. `crowdwall replay` uses replay(); a daemon feeds processEvent() from live
+// datasources and ships the alerts to the Local API instead of printing them.
+namespace cw::core::agent {
+
+struct AgentConfig {
+  std::string hub_dir;                   ///< hub or installed-config directory
+  std::vector<std::string> collections;  ///< empty = every item of hub_dir
+  std::string data_dir;                  ///< "" = <hub_dir>/data
+  std::string patterns_dir;              ///< "" = <hub_dir>/patterns
+  int year = 0;                          ///< year for year-less timestamps, 0 = current
+  scenarios::Simulation simulation;
+};
+
+/// What was enabled, for logs and `--verbose` style reports.
+struct LoadedItems {
+  std::size_t parsers = 0;
+  std::size_t postoverflows = 0;
+  std::size_t scenarios = 0;
+  std::size_t collections = 0;
+};
+
+struct ReplayInput {
+  std::vector<std::string> files;
+  std::string type;                                         ///< Line.Labels["type"]
+  std::vector<std::pair<std::string, std::string>> labels;  ///< extra Line.Labels
+  acquisition::ReadOptions read;
+};
+
+struct ReplayResult {
+  std::vector<event::Alert> alerts;  ///< sorted with alerts::sortAlerts
+  alerts::ReplayCounters counters;
+};
+
+class Agent {
+ public:
+  /// Loads the hub selection and every stage. On failure the error lists every problem found
+  /// (hub resolution, then parsers, post-overflows, scenarios), one per line.
+  static Result<std::unique_ptr<Agent>> create(const AgentConfig& config);
+
+  /// One acquired LOG event through parsers, buckets and post-overflows. `evt` is used as
+  /// scratch (it is left parsed). Kept alerts (one per source) are appended to `out`.
+  /// Never throws; counters are updated.
+  void processEvent(event::Event& evt, std::vector<event::Alert>& out);
+
+  /// Time-machine replay of whole files: one reused Event per line, TimeMachine mode, labels
+  /// {type, labels...}, Line.Module "file", Line.Src the path. Pending buckets are discarded at
+  /// the end. Fails on the first file that cannot be opened or read.
+  Result<ReplayResult> replay(const ReplayInput& input);
+
+  const LoadedItems& loaded() const;
+  const alerts::ReplayCounters& counters() const;
+
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  struct Impl;
+
+ private:
+  explicit Agent(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace cw::core::agent

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cw/core/alerts/render.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "cw/core/common/time.h"
+
+namespace cw::core::alerts {
+namespace {
+
+constexpr std::string_view kRfc3339 = "2006-01-02T15:04:05Z07:00";
+
+std::string sourceLabel(const event::Source& s) {
+  if (s.scope.empty() || s.scope == "Ip") {
+    return s.value;
+  }
+  return s.scope + ":" + s.value;
+}
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Length of the valid UTF-8 sequence at s[i], 0 when invalid (overlong, surrogate, > U+10FFFF).
+std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) {
+    return 1;
+  }
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) {
+    return 0;
+  }
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) {
+      return 0;
+    }
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return n;
+}
+
+// Log bytes reach alert meta unchanged, so they may be invalid UTF-8; JSON output replaces each
+// invalid byte with U+FFFD so that it stays parseable.
+void writeString(JsonWriter& w, const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t n = utf8SequenceLength(s, i);
+    if (n == 0) {
+      break;
+    }
+    i += n;
+  }
+  if (i == s.size()) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return;
+  }
+  std::string fixed(s, 0, i);
+  while (i < s.size()) {
+    const std::size_t n = utf8SequenceLength(s, i);
+    if (n == 0) {
+      fixed += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      fixed.append(s, i, n);
+      i += n;
+    }
+  }
+  w.String(fixed.data(), static_cast<rapidjson::SizeType>(fixed.size()));
+}
+
+void writeField(JsonWriter& w, const char* key, const std::string& value) {
+  w.Key(key);
+  writeString(w, value);
+}
+
+void writeSource(JsonWriter& w, const event::Source& s) {
+  w.StartObject();
+  writeField(w, "scope", s.scope);
+  writeField(w, "value", s.value);
+  writeField(w, "ip", s.ip);
+  writeField(w, "range", s.range);
+  writeField(w, "as_name", s.as_name);
+  writeField(w, "as_number", s.as_number);
+  writeField(w, "cn", s.cn);
+  w.Key("latitude");
+  w.Double(s.latitude);
+  w.Key("longitude");
+  w.Double(s.longitude);
+  w.EndObject();
+}
+
+void writePairs(JsonWriter& w, const std::vector<std::pair<std::string, std::string>>& pairs) {
+  w.StartArray();
+  for (const auto& [k, v] : pairs) {
+    w.StartObject();
+    writeField(w, "key", k);
+    writeField(w, "value", v);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void writeAlert(JsonWriter& w, const event::Alert& a) {
+  w.StartObject();
+  writeField(w, "scenario", a.scenario);
+  writeField(w, "scenario_hash", a.scenario_hash);
+  writeField(w, "scenario_version", a.scenario_version);
+  writeField(w, "message", a.message);
+  w.Key("events_count");
+  w.Int(a.events_count);
+  writeField(w, "start_at", a.start_at);
+  writeField(w, "stop_at", a.stop_at);
+  w.Key("capacity");
+  w.Int(a.capacity);
+  writeField(w, "leakspeed", a.leakspeed);
+  w.Key("simulated");
+  w.Bool(a.simulated);
+  w.Key("remediation");
+  w.Bool(a.remediation);
+  w.Key("source");
+  writeSource(w, a.source);
+  w.Key("events");
+  w.StartArray();
+  for (const event::AlertEvent& e : a.events) {
+    w.StartObject();
+    writeField(w, "timestamp", e.timestamp);
+    w.Key("meta");
+    writePairs(w, e.meta);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void writeStats(JsonWriter& w, const ReplayCounters& c) {
+  const std::pair<const char*, std::uint64_t> fields[] = {
+      {"lines_read", c.lines_read},
+      {"parsed", c.parsed},
+      {"whitelisted", c.whitelisted},
+      {"unparsed", c.unparsed},
+      {"too_long", c.too_long},
+      {"empty", c.empty},
+      {"overflows", c.overflows},
+      {"overflows_whitelisted", c.overflows_whitelisted},
+      {"alerts", c.alerts},
+  };
+  w.StartObject();
+  for (const auto& [k, v] : fields) {
+    w.Key(k);
+    w.Uint64(v);
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+void sortAlerts(std::vector<event::Alert>& alerts) {
+  struct Keyed {
+    std::optional<TimePoint> start;
+    event::Alert* alert;
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(alerts.size());
+  for (event::Alert& a : alerts) {
+    keyed.push_back({parseGoLayout(kRfc3339, a.start_at), &a});
+  }
+  // Instants compare across UTC offsets; an unparsable start_at sorts last, by its text.
+  std::stable_sort(keyed.begin(), keyed.end(), [](const Keyed& x, const Keyed& y) {
+    const bool xs = x.start.has_value();
+    const bool ys = y.start.has_value();
+    if (xs != ys) {
+      return xs;
+    }
+    if (xs && x.start->unix_nanos != y.start->unix_nanos) {
+      return x.start->unix_nanos < y.start->unix_nanos;
+    }
+    return std::tie(x.alert->start_at, x.alert->scenario, x.alert->source.value) <
+           std::tie(y.alert->start_at, y.alert->scenario, y.alert->source.value);
+  });
+  std::vector<event::Alert> sorted;
+  sorted.reserve(alerts.size());
+  for (Keyed& k : keyed) {
+    sorted.push_back(std::move(*k.alert));
+  }
+  alerts = std::move(sorted);
+}
+
+std::string summaryLine(const ReplayCounters& c) {
+  return fmt::format("{} lines read, {} parsed ({} whitelisted), {} unparsed, {} too long, "
+                     "{} empty, {} alerts",
+                     c.lines_read, c.parsed, c.whitelisted, c.unparsed, c.too_long, c.empty,
+                     c.alerts);
+}
+
+std::string renderTable(const std::vector<event::Alert>& alerts, const ReplayCounters& counters) {
+  std::string out;
+  if (alerts.empty()) {
+    out += "No alerts.\n";
+  } else {
+    using Row = std::array<std::string, 5>;
+    std::vector<Row> rows;
+    rows.reserve(alerts.size() + 1);
+    rows.push_back({"SCENARIO", "SOURCE", "EVENTS", "FIRST EVENT", "LAST EVENT"});
+    for (const event::Alert& a : alerts) {
+      rows.push_back({a.scenario, sourceLabel(a.source), std::to_string(a.events_count),
+                      a.start_at, a.stop_at});
+    }
+    std::array<std::size_t, 5> width{};
+    for (const Row& r : rows) {
+      for (std::size_t i = 0; i < r.size(); ++i) {
+        width[i] = std::max(width[i], r[i].size());
+      }
+    }
+    for (const Row& r : rows) {
+      for (std::size_t i = 0; i < r.size(); ++i) {
+        out += r[i];
+        if (i + 1 < r.size()) {
+          out.append(width[i] - r[i].size() + 2, ' ');  // two spaces between columns
+        }
+      }
+      out += '\n';
+    }
+  }
+  out += summaryLine(counters);
+  out += '\n';
+  return out;
+}
+
+std::string renderJson(const std::vector<event::Alert>& alerts, const ReplayCounters& counters) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("alerts");
+  w.StartArray();
+  for (const event::Alert& a : alerts) {
+    writeAlert(w, a);
+  }
+  w.EndArray();
+  w.Key("stats");
+  writeStats(w, counters);
+  w.EndObject();
+  std::string out(buffer.GetString(), buffer.GetSize());
+  out += '\n';
+  return out;
+}
+
+}  // namespace cw::core::alerts
