@@ -396,6 +396,12 @@ NodeResult Pipeline::Impl::eval(const Node& n, event::Event& e, const Value* var
     }
   }
 
+  if (n.debug) {
+    // `debug: true` in a parser file: per-node trace for whoever writes the parser.
+    spdlog::debug("Parser node evaluated node={} stage={} grok_matched={} whitelisted={} "
+                  "success={}",
+                  n.name, e.stage, grok_ok, wl_hit, state);
+  }
   if (!state) {
     return NodeResult::Fail;
   }
