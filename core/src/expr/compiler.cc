@@ -32,6 +32,9 @@ namespace {
 
 using K = Value::Kind;
 constexpr int kMaxDepth = 256;
+// Operator chains (`a || b || c ...`) grow the tree without parser recursion; bound them too,
+// since evaluating and destroying the tree recurses once per link.
+constexpr int kMaxChain = 4096;
 
 // ---------------------------------------------------------------------------------------------
 // Nodes
@@ -1299,7 +1302,11 @@ class Parser {
       return parseIf();
     }
     NodePtr lhs = parseUnary();
+    int chain = 0;
     while (!err_) {
+      if (++chain > kMaxChain) {
+        return setError("expression nested too deeply", cur().pos);
+      }
       const detail::Token& t = cur();
       int start = t.pos;
       // Logical operators.

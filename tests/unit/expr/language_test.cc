@@ -251,6 +251,11 @@ TEST_CASE("deep nesting is rejected, not a stack overflow", "[expr]") {
     nots += "not ";
   }
   CHECK(r.show(nots + "true").rfind("ERR:expression nested too deeply", 0) == 0);
+  std::string chain = "1";
+  for (int i = 0; i < 10000; ++i) {
+    chain += " + 1";
+  }
+  CHECK(r.show(chain).rfind("ERR:expression nested too deeply", 0) == 0);
   std::string arr(3000, '[');
   CHECK(r.show(arr).rfind("ERR:", 0) == 0);
 }
