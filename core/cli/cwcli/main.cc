@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // cwcli: the admin CLI. Today: `cwcli hubtest run`.
 #include <boost/program_options.hpp>
+#include <spdlog/spdlog.h>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -107,6 +108,7 @@ int hubtestRun(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);
   if (argc < 2) {
     std::cerr << kUsage;
     return 2;

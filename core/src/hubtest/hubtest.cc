@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -183,8 +184,18 @@ Result<ResolvedItem> resolveItem(const hub::Hub& hub, hub::ItemType type, const 
   const bool looks_like_path = name.find(".yaml") != std::string::npos ||
                                name.find(".yml") != std::string::npos;
   if (looks_like_path) {
-    for (const fs::path& base : {fs::path(hub.dir()), case_dir}) {
-      const fs::path candidate = (base / name).lexically_normal();
+    // Hub tests write "./parsers/...", "/scenarios/..." (hub root) or "./.tests/<case>/..."
+    // (the hub's test folder, wherever --tests puts it).
+    std::string rel = name;
+    while (rel.starts_with("./") || rel.starts_with("/")) {
+      rel.erase(0, rel.starts_with("/") ? 1 : 2);
+    }
+    std::vector<fs::path> candidates = {fs::path(hub.dir()) / rel, case_dir / rel};
+    if (rel.starts_with(".tests/")) {
+      candidates.push_back(case_dir.parent_path() / rel.substr(7));
+    }
+    for (const fs::path& raw : candidates) {
+      const fs::path candidate = raw.lexically_normal();
       if (!fs::is_regular_file(candidate)) {
         continue;
       }
@@ -339,6 +350,7 @@ Result<bool> runEngine(const Options& opt, const hub::Hub& hub, const fs::path& 
       }
     }
   }
+  // Descending by key; equal keys keep the order the overflows were emitted in.
   std::stable_sort(run.overflows.begin(), run.overflows.end(),
                    [](const Event& a, const Event& b) {
                      return overflowSortKey(a) > overflowSortKey(b);

@@ -721,42 +721,16 @@ bool Loader::loadData(const Where& w, const YAML::Node& y) {
       ok = false;
       continue;
     }
-    std::string dest, type;
-    if (item["dest_file"] && !scalar(w, f + ".dest_file", item["dest_file"], dest)) {
+    std::string source_url, dest, type;
+    if ((item["source_url"] && !scalar(w, f + ".source_url", item["source_url"], source_url)) ||
+        (item["dest_file"] && !scalar(w, f + ".dest_file", item["dest_file"], dest)) ||
+        (item["type"] && !scalar(w, f + ".type", item["type"], type))) {
       ok = false;
       continue;
     }
-    if (item["type"] && !scalar(w, f + ".type", item["type"], type)) {
-      ok = false;
-      continue;
-    }
-    // Without a type the file is only downloaded by the hub (e.g. the GeoIP databases).
-    if (type.empty()) {
-      continue;
-    }
-    expr::DataFileType t;
-    if (type == "string") {
-      t = expr::DataFileType::String;
-    } else if (type == "regexp" || type == "regex") {
-      t = expr::DataFileType::Regexp;
-    } else if (type == "map") {
-      t = expr::DataFileType::Map;
-    } else if (type == "bots") {
-      t = expr::DataFileType::Bots;
-    } else {
-      error(w, f + ".type", item["type"], "unknown data file type '" + type + "'");
-      ok = false;
-      continue;
-    }
-    if (dest.empty()) {
-      error(w, f + ".dest_file", item, "'dest_file' is required");
-      ok = false;
-      continue;
-    }
-    const std::string path = (std::filesystem::path(options_.data_dir) / dest).string();
-    auto loaded = options_.services->loadDataFile(dest, path, t);
+    auto loaded = options_.services->loadDataEntry(source_url, dest, type, options_.data_dir);
     if (!loaded) {
-      error(w, f + ".dest_file", item["dest_file"], loaded.error().message);
+      error(w, f, item, loaded.error().message);
       ok = false;
     }
   }

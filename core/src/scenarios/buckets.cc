@@ -152,7 +152,7 @@ struct BucketManager::Impl {
     b->mapkey = detail::sha1Hex(material);
     b->uuid = b->mapkey.substr(0, 8) + "-" + std::to_string(++next_bucket);
     b->mode = mode;
-    b->tokens = s.capacity > 0 ? s.capacity : 0;
+    b->credit_ns = s.capacity > 0 ? s.capacity * s.leakspeed : 0;
     b->last_refill = t;
     b->guillotines.assign(s.bayesian_conditions.size(), false);
     Bucket* raw = b.get();
@@ -162,16 +162,16 @@ struct BucketManager::Impl {
 
   /// Token bucket of section 5: true when a token was available (and consumed).
   static bool takeToken(const Scenario& s, Bucket& b, TimePoint t) {
+    const std::int64_t full = s.capacity * s.leakspeed;
     if (s.leakspeed > 0) {
-      std::int64_t elapsed = t.unix_nanos - b.last_refill.unix_nanos;
+      const std::int64_t elapsed = t.unix_nanos - b.last_refill.unix_nanos;
       if (elapsed > 0) {
-        b.tokens += static_cast<double>(elapsed) / static_cast<double>(s.leakspeed);
-        b.tokens = std::min(b.tokens, static_cast<double>(s.capacity));
+        b.credit_ns = elapsed >= full - b.credit_ns ? full : b.credit_ns + elapsed;
       }
     }
     b.last_refill = t;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
+    if (b.credit_ns >= s.leakspeed) {
+      b.credit_ns -= s.leakspeed;
       return true;
     }
     return false;

@@ -87,7 +87,9 @@ struct Bucket {
   std::string uuid;    ///< readable instance id (Overflow.bucket_id)
   event::ExpectMode mode = event::ExpectMode::Live;
   std::deque<event::Event> queue;  ///< deque: stable addresses for the host values
-  double tokens = 0;
+  /// Leak credit in nanoseconds: one token is worth `leakspeed` ns. Integer arithmetic keeps
+  /// refills exact (27 s + 33 s of leak is exactly one 60 s token, never 0.999...).
+  std::int64_t credit_ns = 0;
   TimePoint last_refill;
   std::uint64_t total_count = 0;
   TimePoint first_ts;

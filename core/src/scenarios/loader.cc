@@ -619,8 +619,8 @@ class DocumentLoader {
     }
   }
 
-  /// Data files are loaded into the shared Services; like upstream, a missing file is logged
-  /// and does not fail the load (helpers then see an empty list).
+  /// Data files are loaded into the shared Services; a missing or broken file fails the load
+  /// with the item named (the same rule as parsers).
   void loadData() {
     const YAML::Node* n = field("data");
     if (n == nullptr || n->IsNull()) {
@@ -636,6 +636,7 @@ class DocumentLoader {
         continue;
       }
       std::set<std::string> seen;
+      std::string source_url;
       std::string dest;
       std::string type;
       for (const auto& kv : item) {
@@ -643,34 +644,20 @@ class DocumentLoader {
         if (!checkKey(kv.first, key, kDataKeys, seen, (label_ + ": data").c_str())) {
           continue;
         }
-        if (key == "dest_file" && kv.second.IsScalar()) {
+        if (!kv.second.IsScalar()) {
+          continue;
+        }
+        if (key == "source_url") {
+          source_url = kv.second.Scalar();
+        } else if (key == "dest_file") {
           dest = kv.second.Scalar();
-        } else if (key == "type" && kv.second.IsScalar()) {
+        } else if (key == "type") {
           type = kv.second.Scalar();
         }
       }
-      if (dest.empty()) {
-        spdlog::error("No dest_file for data entry scenario={} file={}", label_, file_.path);
-        continue;
-      }
-      expr::DataFileType ft = expr::DataFileType::String;
-      if (type == "string") {
-        ft = expr::DataFileType::String;
-      } else if (type == "regexp" || type == "regex") {
-        ft = expr::DataFileType::Regexp;
-      } else if (type == "map") {
-        ft = expr::DataFileType::Map;
-      } else if (type == "bots") {
-        ft = expr::DataFileType::Bots;
-      } else {
-        spdlog::error("Unknown data type type={} dest_file={} file={}", type, dest, file_.path);
-        continue;
-      }
-      std::string path = options_.data_dir.empty() ? dest : options_.data_dir + "/" + dest;
-      auto r = options_.services->loadDataFile(dest, path, ft);
+      auto r = options_.services->loadDataEntry(source_url, dest, type, options_.data_dir);
       if (!r.ok()) {
-        spdlog::error("Unable to load data file dest_file={} file={}: {}", dest, file_.path,
-                      r.error().message);
+        problems_.add(file_.path, lineOf(item), label_ + ": data: " + r.error().message);
       }
     }
   }

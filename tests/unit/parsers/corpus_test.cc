@@ -65,71 +65,20 @@ TEST_CASE("every parser of the hub corpus loads", "[parsers][corpus]") {
   CHECK(p->skippedDocuments() == 0);
 }
 
-TEST_CASE("every post-overflow of the hub corpus loads, bar documented exceptions",
-          "[parsers][corpus]") {
+TEST_CASE("every post-overflow of the hub corpus loads", "[parsers][corpus]") {
   if (!haveCorpus()) {
     return;
   }
-  // Documented exceptions:
-  // - seo-bots-whitelist needs data/rdns_seo_bots.regex, which the corpus does not ship
-  //   (it has rdns_seo_bots.txt only): a missing data file is a load error by contract.
-  // - the three auditd-* whitelists use `{.GetMeta('x') in [...]}`, a method call on the
-  //   closure element, which the expression compiler does not accept yet (expr area). They
-  //   are tolerated, not required: once expr accepts them they simply load.
-  const std::vector<std::string> missing_data = {"seo-bots-whitelist.yaml"};
-  const std::vector<std::string> expr_gap = {"auditd-nix-wrappers-whitelist-process.yaml",
-                                             "auditd-nvm-whitelist-process.yaml",
-                                             "auditd-whitelisted-process.yaml"};
-  auto named = [](const ParserFile& f, const std::vector<std::string>& names) {
-    return std::find(names.begin(), names.end(), fs::path(f.path).filename().string()) !=
-           names.end();
-  };
+  // seo-bots-whitelist names its regexp file rdns_seo_bots.regex while the download (and the
+  // corpus) calls it rnds_seo_bots.regex: it loads through the source_url fallback.
   const auto all = collect(hubDir() + "/postoverflows");
   REQUIRE(all.size() == 12);
-
   Fixture f;
-  {
-    auto p = f.load(all, hubDir() + "/patterns", hubDir() + "/data");
-    REQUIRE_FALSE(p.ok());
-    CHECK_THAT(p.error().message,
-               Catch::Contains("seo-bots-whitelist.yaml: document 1, node "
-                               "'crowdsecurity/seo-bots-whitelist': data[1].dest_file: "));
-    CHECK_THAT(p.error().message, Catch::Contains("rdns_seo_bots.regex"));
-  }
-
-  std::vector<ParserFile> without_data;
-  for (const auto& file : all) {
-    if (!named(file, missing_data)) {
-      without_data.push_back(file);
-    }
-  }
-  auto tolerant = f.load(without_data, hubDir() + "/patterns", hubDir() + "/data");
-  std::size_t expected_nodes = without_data.size();
-  if (!tolerant.ok()) {
-    // Every error line must come from one of the expression-gap files.
-    std::istringstream lines(tolerant.error().message);
-    std::string line;
-    std::getline(lines, line);  // "N error(s) loading parsers:"
-    while (std::getline(lines, line)) {
-      INFO(line);
-      CHECK(std::any_of(expr_gap.begin(), expr_gap.end(), [&](const std::string& n) {
-        return line.find(n) != std::string::npos;
-      }));
-    }
-    expected_nodes -= expr_gap.size();
-  }
-
-  std::vector<ParserFile> loadable;
-  for (const auto& file : without_data) {
-    if (tolerant.ok() || !named(file, expr_gap)) {
-      loadable.push_back(file);
-    }
-  }
-  auto p = f.load(loadable, hubDir() + "/patterns", hubDir() + "/data");
+  auto p = f.load(all, hubDir() + "/patterns", hubDir() + "/data");
   INFO((p.ok() ? std::string() : p.error().message));
   REQUIRE(p.ok());
   CHECK(p->stages() == std::vector<std::string>{"s00-enrich", "s01-whitelist"});
-  CHECK(p->nodeCount() == expected_nodes);
+  CHECK(p->nodeCount() == 12);
 }
 
 TEST_CASE("real sshd logs through syslog-logs, sshd-logs and dateparse-enrich",

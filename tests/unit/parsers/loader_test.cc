@@ -321,7 +321,7 @@ statics:
   - meta: a
     value: "1"
 )", "q.yaml");
-  CHECK_THAT(err, Catch::Contains("node 'test/missing-data': data[0].dest_file: "));
+  CHECK_THAT(err, Catch::Contains("node 'test/missing-data': data[0]: cannot open data file "));
   CHECK_THAT(err, Catch::Contains("absent.txt"));
 }
 

@@ -29,6 +29,14 @@ class Services {
   Result<bool> loadDataFile(const std::string& dest_file, const std::string& path,
                             DataFileType type);
 
+  /// Loads one entry of an item's `data:` list (shared by parsers and scenarios). `type_name`
+  /// is string, regexp (or regex), map or bots; an entry without a type is only a download
+  /// for the hub and is skipped (returns false). The file is `data_dir/dest_file`; when that
+  /// is absent, `data_dir/<file name of source_url>` (how hub mirrors store downloads) is
+  /// tried. Errors name the file and what is wrong.
+  Result<bool> loadDataEntry(const std::string& source_url, const std::string& dest_file,
+                             const std::string& type_name, const std::string& data_dir);
+
   /// Opens GeoLite2-City.mmdb / GeoLite2-ASN.mmdb style databases; absent files are not an
   /// error (lookups then return nothing) but are reported by geoipStatus().
   void openGeoIp(const std::string& city_path, const std::string& asn_path);
