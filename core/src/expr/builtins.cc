@@ -262,16 +262,18 @@ bool fnTrimAffix(Ctx& c, std::span<Value> a, Value& out) {
 std::string asciiAndUtf8Case(std::string_view s, bool upper);
 
 std::string asciiAndUtf8Case(std::string_view s, bool upper) {
-  // ASCII fast path; non-ASCII bytes (UTF-8 sequences) are mapped for the Latin-1 supplement
-  // and Greek/Cyrillic basic ranges, which covers the log content seen in practice.
-  std::string out;
-  out.reserve(s.size());
+  // ASCII fast path (no locale call per byte); non-ASCII bytes (UTF-8 sequences) are mapped
+  // for the Latin-1 supplement, which covers the log content seen in practice.
+  std::string out(s.size(), '\0');
+  char* o = out.data();
+  const unsigned char from = upper ? 'a' : 'A';
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto ch = static_cast<unsigned char>(s[i]);
     if (ch < 0x80) {
-      out.push_back(static_cast<char>(upper ? std::toupper(ch) : std::tolower(ch)));
+      o[i] = static_cast<char>(static_cast<unsigned char>(ch - from) < 26 ? ch ^ 0x20 : ch);
       continue;
     }
+    o[i] = static_cast<char>(ch);
     if (ch == 0xC3 && i + 1 < s.size()) {
       auto n = static_cast<unsigned char>(s[i + 1]);
       if (upper && n >= 0xA0 && n <= 0xBE && n != 0xB7) {
@@ -279,12 +281,8 @@ std::string asciiAndUtf8Case(std::string_view s, bool upper) {
       } else if (!upper && n >= 0x80 && n <= 0x9E && n != 0x97) {
         n = static_cast<unsigned char>(n + 0x20);
       }
-      out.push_back(static_cast<char>(ch));
-      out.push_back(static_cast<char>(n));
-      ++i;
-      continue;
+      o[++i] = static_cast<char>(n);
     }
-    out.push_back(static_cast<char>(ch));
   }
   return out;
 }

@@ -4,7 +4,10 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "cw/core/event/event.h"
@@ -29,6 +32,29 @@ struct Program::Impl {
 };
 
 namespace {
+
+/// Regexes built at run time (`x matches Upper(#)` over a data file) are compiled once per
+/// distinct pattern and kept; the cache is bounded so hostile input cannot grow it forever.
+const RE2* dynamicRegex(std::string_view pattern, std::string& error) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::unique_ptr<RE2>> cache;
+  constexpr std::size_t kMaxEntries = 4096;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(std::string(pattern));
+  if (it == cache.end()) {
+    if (cache.size() >= kMaxEntries) {
+      cache.clear();
+    }
+    auto re = std::make_unique<RE2>(pattern, RE2::Quiet);
+    it = cache.emplace(std::string(pattern), std::move(re)).first;
+  }
+  if (!it->second->ok()) {
+    error = it->second->error();
+    return nullptr;
+  }
+  return it->second.get();
+}
+
 
 using K = Value::Kind;
 constexpr int kMaxDepth = 256;
@@ -484,11 +510,12 @@ class BinaryNode : public Node {
                            Value::kindName(bs ? K::String : sb.kind()));
       }
       if (op_ == Op::Matches) {
-        RE2 re(b, RE2::Quiet);
-        if (!re.ok()) {
-          return fail(c, "invalid regular expression: " + re.error());
+        std::string error;
+        const RE2* re = dynamicRegex(b, error);
+        if (re == nullptr) {
+          return fail(c, "invalid regular expression: " + error);
         }
-        out = RE2::PartialMatch(a, re);
+        out = RE2::PartialMatch(a, *re);
         return true;
       }
       return stringOp(c, op_, a, b, out);

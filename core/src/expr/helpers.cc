@@ -1466,7 +1466,12 @@ bool fnRegexpInFile(Ctx& c, std::span<Value> a, Value& out) {
   }
   const DataFile* f = findDataFile(c.services, name);
   bool hit = false;
-  if (f != nullptr) {
+  RE2::Set::ErrorInfo info{RE2::Set::kNoError};
+  if (f != nullptr && f->regexp_set != nullptr) {
+    hit = f->regexp_set->Match(s, nullptr, &info);
+  }
+  if (f != nullptr && (f->regexp_set == nullptr || info.kind != RE2::Set::kNoError)) {
+    hit = false;
     for (const auto& re : f->regexps) {
       if (RE2::PartialMatch(s, *re)) {
         hit = true;

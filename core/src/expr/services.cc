@@ -106,6 +106,19 @@ Result<bool> Services::loadDataFile(const std::string& dest_file, const std::str
       }
     }
   }
+  if (type == DataFileType::Regexp && !f->lines.empty()) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(256 << 20);
+    auto set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+    bool ok = true;
+    for (const std::string& l : f->lines) {
+      ok = ok && set->Add(l, nullptr) >= 0;
+    }
+    if (ok && set->Compile()) {
+      f->regexp_set = std::move(set);
+    }
+  }
   if (type == DataFileType::String || type == DataFileType::Regexp) {
     for (const std::string& s : f->lines) {
       f->values.push_back(Value::stringView(s));

@@ -3,6 +3,7 @@
 
 #include <maxminddb.h>
 #include <re2/re2.h>
+#include <re2/set.h>
 
 #include <chrono>
 #include <deque>
@@ -37,6 +38,9 @@ struct DataFile {
   ValueArray values;                             ///< string views of `lines`, for File()
   std::unordered_set<std::string_view> set;      ///< `x in File(...)`
   std::vector<std::unique_ptr<RE2>> regexps;     ///< type regexp
+  /// All regexps of the file in one automaton: RegexpInFile is one DFA pass instead of one
+  /// search per line. Null when RE2 could not build it (then the list above is walked).
+  std::unique_ptr<RE2::Set> regexp_set;
   std::vector<MapRow> rows;                      ///< type map
   std::vector<Value> bots;                       ///< type bots: decoded JSON lines
 };
