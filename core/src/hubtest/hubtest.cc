@@ -220,8 +220,11 @@ Result<ResolvedItem> resolveItem(const hub::Hub& hub, hub::ItemType type, const 
 Result<bool> runEngine(const Options& opt, const hub::Hub& hub, const fs::path& case_dir, const CaseConfig& cfg,
                        expr::Services& services, CaseRun& run) {
   const std::string data_dir = opt.data_dir.empty() ? opt.hub_dir + "/data" : opt.data_dir;
-  const std::string patterns_dir =
-      opt.patterns_dir.empty() ? opt.hub_dir + "/patterns" : opt.patterns_dir;
+  // A hub without a patterns folder uses the built-in base set only.
+  std::string patterns_dir = opt.patterns_dir;
+  if (patterns_dir.empty() && fs::is_directory(opt.hub_dir + "/patterns")) {
+    patterns_dir = opt.hub_dir + "/patterns";
+  }
 
   std::vector<parsers::ParserFile> parser_files;
   std::vector<parsers::ParserFile> postoverflow_files;
