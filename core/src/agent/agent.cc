@@ -43,6 +43,7 @@ struct Agent::Impl {
   alerts::ReplayCounters counters;
   std::vector<event::Event> overflows;  // reused across lines
   std::vector<event::Event> reprocessed;
+  Observer observer;
 
   void handleOverflows(std::vector<event::Alert>& out, int depth);
 };
@@ -54,7 +55,6 @@ const LoadedItems& Agent::loaded() const { return impl_->loaded; }
 const alerts::ReplayCounters& Agent::counters() const { return impl_->counters; }
 
 Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config) {
-  namespace fs = std::filesystem;
   auto hub = hub::Hub::open(config.hub_dir);
   if (!hub) {
     return hub.error();
@@ -64,12 +64,29 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config) {
   if (!selection) {
     return selection.error();
   }
+  ItemFiles files;
+  files.parsers = parserFiles(selection->parsers);
+  files.postoverflows = parserFiles(selection->postoverflows);
+  files.scenarios.reserve(selection->scenarios.size());
+  for (const hub::Item* item : selection->scenarios) {
+    files.scenarios.push_back({item->path, item->hash, item->version});
+  }
+  auto agent = create(config, files);
+  if (agent) {
+    (*agent)->impl_->loaded.collections = selection->collections.size();
+  }
+  return agent;
+}
 
+Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config, const ItemFiles& files) {
+  namespace fs = std::filesystem;
   const std::string data_dir =
       config.data_dir.empty() ? (fs::path(config.hub_dir) / "data").string() : config.data_dir;
-  const std::string patterns_dir = config.patterns_dir.empty()
-                                       ? (fs::path(config.hub_dir) / "patterns").string()
-                                       : config.patterns_dir;
+  // A hub without a patterns folder uses the built-in grok base set only.
+  std::string patterns_dir = config.patterns_dir;
+  if (patterns_dir.empty() && fs::is_directory(fs::path(config.hub_dir) / "patterns")) {
+    patterns_dir = (fs::path(config.hub_dir) / "patterns").string();
+  }
 
   auto impl = std::make_unique<Impl>();
   impl->services.setCurrentYear(config.year);
@@ -80,15 +97,15 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config) {
   // Every stage is loaded even after a failure, so that one run lists every problem.
   std::string errors;
   parsers::LoadOptions parser_options{patterns_dir, data_dir, &impl->services};
-  auto pipeline = parsers::Pipeline::load(parserFiles(selection->parsers), parser_options);
+  auto pipeline = parsers::Pipeline::load(files.parsers, parser_options);
   if (pipeline) {
     impl->parsers = std::move(*pipeline);
   } else {
     appendError(errors, pipeline.error().message);
   }
 
-  if (!selection->postoverflows.empty()) {
-    auto post = parsers::Pipeline::load(parserFiles(selection->postoverflows), parser_options);
+  if (!files.postoverflows.empty()) {
+    auto post = parsers::Pipeline::load(files.postoverflows, parser_options);
     if (post) {
       impl->postoverflows = std::move(*post);
       impl->has_postoverflows = true;
@@ -97,13 +114,8 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config) {
     }
   }
 
-  std::vector<scenarios::ScenarioFile> scenario_files;
-  scenario_files.reserve(selection->scenarios.size());
-  for (const hub::Item* item : selection->scenarios) {
-    scenario_files.push_back({item->path, item->hash, item->version});
-  }
   scenarios::LoadOptions scenario_options{data_dir, &impl->services, config.simulation};
-  auto buckets = scenarios::BucketManager::load(scenario_files, scenario_options);
+  auto buckets = scenarios::BucketManager::load(files.scenarios, scenario_options);
   if (buckets) {
     impl->buckets = std::move(*buckets);
   } else {
@@ -113,9 +125,13 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config) {
   if (!errors.empty()) {
     return makeError(ErrorCode::Config, errors);
   }
-  impl->loaded = {selection->parsers.size(), selection->postoverflows.size(),
-                  selection->scenarios.size(), selection->collections.size()};
+  impl->loaded = {files.parsers.size(), files.postoverflows.size(), files.scenarios.size(), 0};
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));
+}
+
+void Agent::setObserver(Observer observer) {
+  impl_->observer = std::move(observer);
+  impl_->buckets.setPourRecorder(impl_->observer.pour);
 }
 
 void Agent::Impl::handleOverflows(std::vector<event::Alert>& out, int depth) {
@@ -126,7 +142,10 @@ void Agent::Impl::handleOverflows(std::vector<event::Alert>& out, int depth) {
     ++counters.overflows;
     if (has_postoverflows) {
       // Stage failures do not matter for overflows, only the whitelist flag (parsers.md 11).
-      postoverflows.process(ovflw);
+      postoverflows.process(ovflw, observer.parser_node ? &observer.parser_node : nullptr);
+    }
+    if (observer.overflow) {
+      observer.overflow(ovflw);
     }
     if (ovflw.overflow.whitelisted) {
       ++counters.overflows_whitelisted;
@@ -151,7 +170,7 @@ void Agent::Impl::handleOverflows(std::vector<event::Alert>& out, int depth) {
 
 void Agent::processEvent(event::Event& evt, std::vector<event::Alert>& out) {
   Impl& s = *impl_;
-  if (!s.parsers.process(evt)) {
+  if (!s.parsers.process(evt, s.observer.parser_node ? &s.observer.parser_node : nullptr)) {
     ++s.counters.unparsed;
     return;
   }

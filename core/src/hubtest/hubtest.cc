@@ -17,6 +17,7 @@
 #include <sstream>
 #include <yaml-cpp/yaml.h>
 
+#include "cw/core/agent/agent.h"
 #include "cw/core/common/time.h"
 #include "cw/core/event/event.h"
 #include "cw/core/expr/bindings.h"
@@ -218,17 +219,11 @@ Result<ResolvedItem> resolveItem(const hub::Hub& hub, hub::ItemType type, const 
 
 /// Runs the log of a case through the items; fills `run`.
 Result<bool> runEngine(const Options& opt, const hub::Hub& hub, const fs::path& case_dir, const CaseConfig& cfg,
-                       expr::Services& services, CaseRun& run) {
-  const std::string data_dir = opt.data_dir.empty() ? opt.hub_dir + "/data" : opt.data_dir;
-  // A hub without a patterns folder uses the built-in base set only.
-  std::string patterns_dir = opt.patterns_dir;
-  if (patterns_dir.empty() && fs::is_directory(opt.hub_dir + "/patterns")) {
-    patterns_dir = opt.hub_dir + "/patterns";
-  }
-
-  std::vector<parsers::ParserFile> parser_files;
-  std::vector<parsers::ParserFile> postoverflow_files;
-  std::vector<scenarios::ScenarioFile> scenario_files;
+                       CaseRun& run) {
+  agent::ItemFiles files;
+  auto& parser_files = files.parsers;
+  auto& postoverflow_files = files.postoverflows;
+  auto& scenario_files = files.scenarios;
   std::vector<std::string> errors;
   for (const std::string& name : cfg.parsers) {
     auto item = resolveItem(hub, hub::ItemType::Parser, name, case_dir);
@@ -270,88 +265,40 @@ Result<bool> runEngine(const Options& opt, const hub::Hub& hub, const fs::path& 
     parser_files.insert(parser_files.begin(), {overrides.string(), "s00-raw"});
   }
 
-  parsers::LoadOptions popt{patterns_dir, data_dir, &services};
-  auto pipeline = parsers::Pipeline::load(parser_files, popt);
+  agent::AgentConfig config;
+  config.hub_dir = opt.hub_dir;
+  config.data_dir = opt.data_dir;
+  config.patterns_dir = opt.patterns_dir;
+  config.year = opt.current_year;
+  auto loaded = agent::Agent::create(config, files);
   if (!overrides.empty()) {
     fs::remove(overrides);
   }
-  if (!pipeline) {
-    return pipeline.error();
+  if (!loaded) {
+    return loaded.error();
   }
-  parsers::Pipeline post;
-  if (!postoverflow_files.empty()) {
-    auto loaded = parsers::Pipeline::load(postoverflow_files, popt);
-    if (!loaded) {
-      return loaded.error();
-    }
-    post = std::move(*loaded);
-  }
-  scenarios::LoadOptions sopt;
-  sopt.data_dir = data_dir;
-  sopt.services = &services;
-  auto buckets = scenarios::BucketManager::load(scenario_files, sopt);
-  if (!buckets) {
-    return buckets.error();
-  }
+  agent::Agent& engine = **loaded;
 
-  std::int64_t index = 0;
-  parsers::Recorder recorder = [&](std::string_view stage, std::string_view node,
-                                   const Event& evt, bool success) {
+  agent::Observer observer;
+  observer.parser_node = [&run](std::string_view stage, std::string_view node, const Event& evt,
+                                bool success) {
+    auto& list = run.by_stage[std::string(stage)][std::string(node)];
     ParserResult& r = run.records.emplace_back();
-    r.idx = index;
+    r.idx = static_cast<std::int64_t>(list.size());
     r.success = success;
     r.evt = evt;
-    run.by_stage[std::string(stage)][std::string(node)].push_back(&r);
+    list.push_back(&r);
   };
+  observer.overflow = [&run](const Event& overflow) { run.overflows.push_back(overflow); };
+  engine.setObserver(std::move(observer));
 
-  const fs::path log_path = fs::absolute(case_dir / cfg.log_file);
-  std::ifstream log(log_path, std::ios::binary);
-  if (!log) {
-    return makeError(ErrorCode::Io, "cannot open " + log_path.string());
-  }
-  std::vector<Event> pending;
-  std::vector<Event> overflows;
-  Event evt;
-  std::string line;
-  while (std::getline(log, line)) {
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
-    if (line.empty()) {
-      continue;
-    }
-    evt.reset();
-    evt.line.raw = line;
-    evt.line.src = log_path.string();
-    evt.line.module = "file";
-    evt.line.labels.set("type", cfg.log_type);
-    for (const auto& [k, v] : cfg.labels) {
-      evt.line.labels.set(k, v);
-    }
-    evt.line.time = services.now();
-    evt.line.process = true;
-    evt.process = true;
-    evt.expect_mode = event::ExpectMode::TimeMachine;
-    const bool parsed = pipeline->process(evt, &recorder);
-    ++index;
-    if (!parsed || evt.whitelisted) {
-      continue;
-    }
-    pending.clear();
-    buckets->pour(evt, pending);
-    // Overflows go through the post-overflow parsers; reprocessed ones feed the scenarios.
-    while (!pending.empty()) {
-      Event ov = std::move(pending.back());
-      pending.pop_back();
-      if (!postoverflow_files.empty()) {
-        post.process(ov, &recorder);
-      }
-      const bool reprocess = ov.overflow.reprocess && !ov.overflow.whitelisted;
-      run.overflows.push_back(ov);
-      if (reprocess) {
-        buckets->pour(run.overflows.back(), pending);
-      }
-    }
+  agent::ReplayInput input;
+  input.files = {fs::absolute(case_dir / cfg.log_file).string()};
+  input.type = cfg.log_type;
+  input.labels = cfg.labels;
+  auto replayed = engine.replay(input);
+  if (!replayed) {
+    return replayed.error();
   }
   // Descending by key; equal keys keep the order the overflows were emitted in.
   std::stable_sort(run.overflows.begin(), run.overflows.end(),
@@ -463,13 +410,11 @@ CaseResult runCaseInProcess(const Options& opt, const hub::Hub& hub, const std::
     result.message = cfg.error().message;
     return result;
   }
-  expr::Services services;
+  expr::Services services;  // for compiling the assert lines
   services.setCurrentYear(opt.current_year);
-  const std::string data_dir = opt.data_dir.empty() ? opt.hub_dir + "/data" : opt.data_dir;
-  services.openGeoIp(data_dir + "/GeoLite2-City.mmdb", data_dir + "/GeoLite2-ASN.mmdb");
 
   CaseRun run;
-  auto ran = runEngine(opt, hub, case_dir, *cfg, services, run);
+  auto ran = runEngine(opt, hub, case_dir, *cfg, run);
   if (!ran) {
     result.message = ran.error().message;
     return result;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "cw/core/alerts/render.h"
 #include "cw/core/common/result.h"
 #include "cw/core/event/event.h"
+#include "cw/core/parsers/pipeline.h"
 #include "cw/core/scenarios/buckets.h"
 
 // The agent wires the stages together: hub items -> parser pipeline -> buckets -> post-overflow
@@ -25,6 +27,23 @@ struct AgentConfig {
   std::string patterns_dir;              ///< "" = <hub_dir>/patterns
   int year = 0;                          ///< year for year-less timestamps, 0 = current
   scenarios::Simulation simulation;
+};
+
+/// Item files to load, when the caller chose them itself (hub tests list items by name or path)
+/// instead of taking a hub selection.
+struct ItemFiles {
+  std::vector<parsers::ParserFile> parsers;
+  std::vector<parsers::ParserFile> postoverflows;
+  std::vector<scenarios::ScenarioFile> scenarios;
+};
+
+/// Hooks into the pipeline for tools that show or check what happened (hub tests, explain).
+/// Each may be empty. They cost nothing when unset.
+struct Observer {
+  parsers::Recorder parser_node;  ///< every top-level parser and post-overflow node evaluated
+  std::function<void(const std::string& scenario, const event::Event&)> pour;
+  /// every overflow after the post-overflow parsers, whitelisted ones included
+  std::function<void(const event::Event& overflow)> overflow;
 };
 
 /// What was enabled, for logs and `--verbose` style reports.
@@ -52,6 +71,13 @@ class Agent {
   /// Loads the hub selection and every stage. On failure the error lists every problem found
   /// (hub resolution, then parsers, post-overflows, scenarios), one per line.
   static Result<std::unique_ptr<Agent>> create(const AgentConfig& config);
+
+  /// Loads the given item files; `config` gives the data and pattern folders (relative to
+  /// config.hub_dir when unset), the year and the simulation settings.
+  static Result<std::unique_ptr<Agent>> create(const AgentConfig& config, const ItemFiles& files);
+
+  /// Installs hooks (hub tests, explain); replaces earlier ones.
+  void setObserver(Observer observer);
 
   /// One acquired LOG event through parsers, buckets and post-overflows. `evt` is used as
   /// scratch (it is left parsed). Kept alerts (one per source) are appended to `out`.
