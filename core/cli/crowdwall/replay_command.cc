@@ -18,6 +18,7 @@
 
 #include "cw/core/agent/agent.h"
 #include "cw/core/alerts/render.h"
+#include "cw/core/hub/hub.h"
 
 namespace cw::cli {
 namespace {
@@ -49,43 +50,6 @@ constexpr const char* kReplayFooter =
     "  crowdwall replay --file /var/log/auth.log --type syslog\n"
     "  crowdwall replay --file access.log --type nginx -o json\n"
     "  crowdwall replay -f auth.log -t syslog --hub DIR --collections crowdsecurity/linux\n";
-
-std::string defaultHubDir() {
-  if (const char* env = std::getenv("CROWDWALL_HUB"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const fs::path installed = exe.parent_path() / ".." / "share" / "crowdwall" / "hub";
-    if (fs::is_directory(installed, ec)) {
-      return installed.lexically_normal().string();
-    }
-  }
-  return CW_DEFAULT_HUB_DIR;
-}
-
-// "a,b" and repeated flags both add entries; blanks are ignored.
-std::vector<std::string> splitCommas(const std::vector<std::string>& values) {
-  std::vector<std::string> out;
-  for (const std::string& v : values) {
-    std::size_t pos = 0;
-    while (pos <= v.size()) {
-      std::size_t comma = v.find(',', pos);
-      if (comma == std::string::npos) {
-        comma = v.size();
-      }
-      std::string part = v.substr(pos, comma - pos);
-      const auto first = part.find_first_not_of(" \t");
-      const auto last = part.find_last_not_of(" \t");
-      if (first != std::string::npos) {
-        out.push_back(part.substr(first, last - first + 1));
-      }
-      pos = comma + 1;
-    }
-  }
-  return out;
-}
 
 int usageError(const std::string& message) {
   std::fprintf(stderr, "crowdwall replay: %s\nRun 'crowdwall replay --help' for usage.\n",
@@ -194,8 +158,8 @@ int runReplay(int argc, char** argv) {
   }
 
   core::agent::AgentConfig config;
-  config.hub_dir = hub_dir.empty() ? defaultHubDir() : hub_dir;
-  config.collections = splitCommas(collections);
+  config.hub_dir = hub_dir.empty() ? core::hub::defaultHubDir() : hub_dir;
+  config.collections = core::hub::splitNameList(collections);
   config.data_dir = data_dir;
   config.patterns_dir = patterns_dir;
   config.year = year;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "cw/core/explain/explain.h"
+#include "cw/core/hub/hub.h"
 #include "cw/core/hubtest/hubtest.h"
 
 namespace po = boost::program_options;
@@ -21,6 +23,8 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  hubtest run [--all | NAME...] --hub DIR --tests DIR   run hub test cases\n"
+    "  explain (--file FILE | --log LINE) --type TYPE        show what each parser and\n"
+    "          [--hub DIR] [--collections LIST]              scenario did with each line\n"
     "  version                                               print the version\n";
 
 int hubtestRun(int argc, char** argv) {
@@ -105,6 +109,60 @@ int hubtestRun(int argc, char** argv) {
   return failed == 0 ? 0 : 1;
 }
 
+int explainCommand(int argc, char** argv) {
+  cw::core::explain::Options opt;
+  std::string file;
+  std::vector<std::string> lines;
+  std::vector<std::string> collections;
+  std::vector<std::string> labels;
+  po::options_description desc("cwcli explain (--file FILE | --log LINE) --type TYPE [options]");
+  desc.add_options()("help,h", "show this help")(
+      "file,f", po::value(&file), "log file whose lines are explained")(
+      "log", po::value(&lines), "a log line to explain (repeatable)")(
+      "type,t", po::value(&opt.type)->required(), "log type (Line.Labels.type): syslog, nginx...")(
+      "hub", po::value(&opt.agent.hub_dir), "hub directory (default: our own hub)")(
+      "collections,c", po::value(&collections), "collections to enable (default: every item)")(
+      "data", po::value(&opt.agent.data_dir), "data files (default: HUB/data)")(
+      "patterns", po::value(&opt.agent.patterns_dir), "grok patterns (default: HUB/patterns)")(
+      "label,l", po::value(&labels), "extra label KEY:VALUE (repeatable)")(
+      "year", po::value(&opt.agent.year), "year of year-less timestamps (default: this year)");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "cwcli explain: " << e.what() << "\n" << desc << "\n";
+    return 2;
+  }
+  if (file.empty() == lines.empty()) {
+    std::cerr << "cwcli explain: give either --file or --log\n";
+    return 2;
+  }
+  for (const std::string& l : labels) {
+    const auto colon = l.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      std::cerr << "cwcli explain: --label takes KEY:VALUE, got '" << l << "'\n";
+      return 2;
+    }
+    opt.labels.emplace_back(l.substr(0, colon), l.substr(colon + 1));
+  }
+  if (opt.agent.hub_dir.empty()) {
+    opt.agent.hub_dir = cw::core::hub::defaultHubDir();
+  }
+  opt.agent.collections = cw::core::hub::splitNameList(collections);
+  auto done = file.empty() ? cw::core::explain::explainLines(opt, lines, std::cout)
+                           : cw::core::explain::explainFile(opt, file, std::cout);
+  if (!done) {
+    std::cerr << "cwcli explain: " << done.error().message << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -120,6 +178,9 @@ int main(int argc, char** argv) {
   }
   if (command == "hubtest" && argc >= 3 && std::string(argv[2]) == "run") {
     return hubtestRun(argc - 2, argv + 2);
+  }
+  if (command == "explain") {
+    return explainCommand(argc - 1, argv + 1);
   }
   if (command == "-h" || command == "--help" || command == "help") {
     std::cout << kUsage;

@@ -185,6 +185,25 @@ void Agent::processEvent(event::Event& evt, std::vector<event::Alert>& out) {
   }
 }
 
+void Agent::processLine(event::Event& evt, std::string_view line, const std::string& src,
+                        const ReplayInput& input, std::vector<event::Alert>& out) {
+  evt.reset();
+  evt.type = event::EventType::Log;
+  evt.expect_mode = event::ExpectMode::TimeMachine;
+  evt.process = true;
+  evt.line.raw.assign(line);
+  evt.line.src.assign(src);
+  evt.line.module.assign("file");
+  evt.line.time = nowUtc();
+  evt.line.process = true;
+  evt.line.labels.set("type", input.type);
+  for (const auto& [k, v] : input.labels) {
+    evt.line.labels.set(k, v);
+  }
+  ++impl_->counters.lines_read;
+  processEvent(evt, out);
+}
+
 Result<ReplayResult> Agent::replay(const ReplayInput& input) {
   ReplayResult result;
   event::Event evt;
@@ -192,25 +211,13 @@ Result<ReplayResult> Agent::replay(const ReplayInput& input) {
 
   for (const std::string& path : input.files) {
     auto stats = acquisition::readFileLines(path, input.read, [&](std::string_view line) {
-      evt.reset();
-      evt.type = event::EventType::Log;
-      evt.expect_mode = event::ExpectMode::TimeMachine;
-      evt.process = true;
-      evt.line.raw.assign(line);
-      evt.line.src.assign(path);
-      evt.line.module.assign("file");
-      evt.line.time = nowUtc();
-      evt.line.process = true;
-      evt.line.labels.set("type", input.type);
-      for (const auto& [k, v] : input.labels) {
-        evt.line.labels.set(k, v);
-      }
-      processEvent(evt, result.alerts);
+      processLine(evt, line, path, input, result.alerts);
     });
     if (!stats) {
       return stats.error();
     }
-    impl_->counters.lines_read += stats->total();
+    // processLine() counted the lines it was given; empty and too-long ones were read too.
+    impl_->counters.lines_read += stats->empty + stats->too_long;
     impl_->counters.too_long += stats->too_long;
     impl_->counters.empty += stats->empty;
   }

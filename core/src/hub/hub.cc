@@ -2,6 +2,7 @@
 #include "cw/core/hub/hub.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -351,6 +352,43 @@ std::optional<std::string> sha256File(const std::string& path) {
     return std::nullopt;
   }
   return sha256Hex(text);
+}
+
+std::string defaultHubDir() {
+  namespace fs = std::filesystem;
+  if (const char* env = std::getenv("CROWDWALL_HUB"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path installed = exe.parent_path() / ".." / "share" / "crowdwall" / "hub";
+    if (fs::is_directory(installed, ec)) {
+      return installed.lexically_normal().string();
+    }
+  }
+  return CW_DEFAULT_HUB_DIR;
+}
+
+std::vector<std::string> splitNameList(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const std::string& v : values) {
+    std::size_t pos = 0;
+    while (pos <= v.size()) {
+      std::size_t comma = v.find(',', pos);
+      if (comma == std::string::npos) {
+        comma = v.size();
+      }
+      const std::string part = v.substr(pos, comma - pos);
+      const auto first = part.find_first_not_of(" \t");
+      const auto last = part.find_last_not_of(" \t");
+      if (first != std::string::npos) {
+        out.push_back(part.substr(first, last - first + 1));
+      }
+      pos = comma + 1;
+    }
+  }
+  return out;
 }
 
 }  // namespace cw::core::hub

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -83,6 +84,11 @@ class Agent {
   /// scratch (it is left parsed). Kept alerts (one per source) are appended to `out`.
   /// Never throws; counters are updated.
   void processEvent(event::Event& evt, std::vector<event::Alert>& out);
+
+  /// One line read from `src` as a time-machine LOG event (labels {type, labels...}, module
+  /// "file") through processEvent(). `evt` is reset and reused; it is left parsed.
+  void processLine(event::Event& evt, std::string_view line, const std::string& src,
+                   const ReplayInput& input, std::vector<event::Alert>& out);
 
   /// Time-machine replay of whole files: one reused Event per line, TimeMachine mode, labels
   /// {type, labels...}, Line.Module "file", Line.Src the path. Pending buckets are discarded at

@@ -67,6 +67,13 @@ class Hub {
   bool has_index_ = false;
 };
 
+/// Where our own hub is when no --hub is given: $CROWDWALL_HUB, else
+/// <exe dir>/../share/crowdwall/hub, else the hub/ folder of the source tree that was built.
+std::string defaultHubDir();
+
+/// Item names given as "a,b" and/or repeated flags, trimmed, blanks dropped.
+std::vector<std::string> splitNameList(const std::vector<std::string>& values);
+
 /// Lowercase hex SHA-256 of a file's bytes; nullopt when it cannot be read.
 std::optional<std::string> sha256File(const std::string& path);
 
