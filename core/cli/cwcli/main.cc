@@ -33,6 +33,7 @@ int hubtestRun(int argc, char** argv) {
   bool all = false;
   bool quiet = false;
   int min_passed = -1;
+  int jobs = 1;
   po::options_description desc("cwcli hubtest run [--all | NAME...] [options]");
   desc.add_options()("help,h", "show this help")(
       "all", po::bool_switch(&all), "run every case under --tests")(
@@ -45,6 +46,7 @@ int hubtestRun(int argc, char** argv) {
       "timeout", po::value(&opt.timeout_s)->default_value(30), "seconds per case")(
       "no-isolation", "run cases in this process (no crash or hang protection)")(
       "quiet,q", po::bool_switch(&quiet), "print only failures and the summary")(
+      "jobs,j", po::value(&jobs), "cases run at the same time (default 1)")(
       "min-passed", po::value(&min_passed),
       "exit non-zero when fewer cases pass (a regression floor)")(
       "name", po::value(&names), "case names");
@@ -84,20 +86,19 @@ int hubtestRun(int argc, char** argv) {
   }
   int passed = 0;
   int failed = 0;
-  for (const std::string& name : names) {
-    const CaseResult r = runner->run(name);
+  runner->runAll(names, jobs, [&](const CaseResult& r) {
     if (r.outcome == Outcome::Passed) {
       ++passed;
       if (!quiet) {
-        std::printf("pass  %s (%d asserts, %.2fs)\n", name.c_str(), r.asserts, r.seconds);
+        std::printf("pass  %s (%d asserts, %.2fs)\n", r.name.c_str(), r.asserts, r.seconds);
       }
     } else {
       ++failed;
-      std::printf("%s  %s: %s\n", r.outcome == Outcome::Failed ? "FAIL" : "ERROR", name.c_str(),
-                  r.message.c_str());
+      std::printf("%s  %s: %s\n", r.outcome == Outcome::Failed ? "FAIL" : "ERROR",
+                  r.name.c_str(), r.message.c_str());
     }
     std::fflush(stdout);
-  }
+  });
   std::printf("hubtest: %d passed, %d failed\n", passed, failed);
   if (min_passed >= 0) {
     if (passed < min_passed) {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -447,17 +448,28 @@ CaseResult runCaseInProcess(const Options& opt, const hub::Hub& hub, const std::
   return result;
 }
 
-/// Runs the case in a child process so that a crash or a hang fails only that case.
-CaseResult runCaseIsolated(const Options& opt, const hub::Hub& hub, const std::string& name) {
+/// A case running in a child process, so that a crash or a hang fails only that case.
+struct Child {
+  std::size_t index = 0;
+  std::string name;
+  pid_t pid = -1;
+  int fd = -1;
+  std::string out;
+  std::chrono::steady_clock::time_point start;
+  std::chrono::steady_clock::time_point deadline;
+};
+
+/// Forks a child that runs the case and writes "<outcome>\n<asserts>\n<message>" to a pipe.
+std::optional<Child> spawnCase(const Options& opt, const hub::Hub& hub, const std::string& name) {
   int fds[2];
   if (::pipe(fds) != 0) {
-    return runCaseInProcess(opt, hub, name);
+    return std::nullopt;
   }
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
-    return runCaseInProcess(opt, hub, name);
+    return std::nullopt;
   }
   if (pid == 0) {
     ::close(fds[0]);
@@ -475,40 +487,27 @@ CaseResult runCaseIsolated(const Options& opt, const hub::Hub& hub, const std::s
     ::_exit(0);
   }
   ::close(fds[1]);
-  CaseResult result;
-  result.name = name;
-  std::string buf;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(opt.timeout_s);
-  bool timed_out = false;
-  char chunk[4096];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (ready == 0) {
-      timed_out = true;
-      break;
-    }
-    if (ready < 0) {
-      continue;
-    }
-    const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
-    if (n <= 0) {
-      break;
-    }
-    buf.append(chunk, static_cast<std::size_t>(n));
-  }
-  ::close(fds[0]);
+  Child c;
+  c.name = name;
+  c.pid = pid;
+  c.fd = fds[0];
+  c.start = std::chrono::steady_clock::now();
+  c.deadline = c.start + std::chrono::seconds(opt.timeout_s);
+  return c;
+}
+
+/// Reaps a child whose pipe closed (or whose time ran out) and decodes its result.
+CaseResult finishChild(const Options& opt, Child& c, bool timed_out) {
+  ::close(c.fd);
   if (timed_out) {
-    ::kill(pid, SIGKILL);
+    ::kill(c.pid, SIGKILL);
   }
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  ::waitpid(c.pid, &status, 0);
+  CaseResult result;
+  result.name = c.name;
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - c.start).count();
   if (timed_out) {
     result.message = "timed out after " + std::to_string(opt.timeout_s) + " s";
     return result;
@@ -517,7 +516,7 @@ CaseResult runCaseIsolated(const Options& opt, const hub::Hub& hub, const std::s
     result.message = std::string("crashed: ") + ::strsignal(WTERMSIG(status));
     return result;
   }
-  std::istringstream in(buf);
+  std::istringstream in(c.out);
   int outcome = static_cast<int>(Outcome::Error);
   in >> outcome >> result.asserts;
   in.get();
@@ -549,12 +548,89 @@ Result<Runner> Runner::create(const Options& options) {
 }
 
 CaseResult Runner::run(const std::string& name) const {
-  const Options& options = impl_->options;
-  const auto start = std::chrono::steady_clock::now();
-  CaseResult r = options.isolate ? runCaseIsolated(options, impl_->hub, name)
-                                 : runCaseInProcess(options, impl_->hub, name);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return r;
+  CaseResult result;
+  runAll({name}, 1, [&](const CaseResult& r) { result = r; });
+  return result;
+}
+
+void Runner::runAll(const std::vector<std::string>& names, int jobs,
+                    const std::function<void(const CaseResult&)>& report) const {
+  const Options& opt = impl_->options;
+  std::vector<std::optional<CaseResult>> done(names.size());
+  std::size_t next_report = 0;
+  auto complete = [&](std::size_t index, CaseResult r) {
+    done[index] = std::move(r);
+    while (next_report < done.size() && done[next_report]) {
+      report(*done[next_report]);
+      ++next_report;
+    }
+  };
+  auto inProcess = [&](std::size_t index) {
+    const auto start = std::chrono::steady_clock::now();
+    CaseResult r = runCaseInProcess(opt, impl_->hub, names[index]);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    complete(index, std::move(r));
+  };
+  if (!opt.isolate) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      inProcess(i);
+    }
+    return;
+  }
+
+  std::vector<Child> running;
+  std::size_t next = 0;
+  const std::size_t max_running = static_cast<std::size_t>(std::max(1, jobs));
+  while (next < names.size() || !running.empty()) {
+    while (next < names.size() && running.size() < max_running) {
+      auto child = spawnCase(opt, impl_->hub, names[next]);
+      if (child) {
+        child->index = next;
+        running.push_back(std::move(*child));
+      } else {
+        inProcess(next);  // no process to spare: run it here, unprotected
+      }
+      ++next;
+    }
+    if (running.empty()) {
+      continue;
+    }
+    // Wait for output from any child, at most until the nearest deadline.
+    auto nearest = running.front().deadline;
+    std::vector<pollfd> fds;
+    for (const Child& c : running) {
+      nearest = std::min(nearest, c.deadline);
+      fds.push_back(pollfd{c.fd, POLLIN, 0});
+    }
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        nearest - std::chrono::steady_clock::now());
+    ::poll(fds.data(), fds.size(), static_cast<int>(std::max<std::int64_t>(0, wait.count())));
+    const auto now = std::chrono::steady_clock::now();
+    for (std::size_t i = running.size(); i-- > 0;) {
+      Child& c = running[i];
+      bool finished = false;
+      bool timed_out = false;
+      if (fds[i].revents != 0) {
+        char chunk[4096];
+        const ssize_t n = ::read(c.fd, chunk, sizeof chunk);
+        if (n > 0) {
+          c.out.append(chunk, static_cast<std::size_t>(n));
+        } else {
+          finished = true;
+        }
+      }
+      if (!finished && now >= c.deadline) {
+        finished = true;
+        timed_out = true;
+      }
+      if (finished) {
+        CaseResult r = finishChild(opt, c, timed_out);
+        const std::size_t index = c.index;
+        running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+        complete(index, std::move(r));
+      }
+    }
+  }
 }
 
 std::vector<std::string> listCases(const std::string& tests_dir) {

@@ -164,3 +164,18 @@ TEST_CASE("listCases finds case folders in name order", "[hubtest]") {
   CHECK(cw::core::hubtest::listCases((hub.root / "tests").string()) ==
         std::vector<std::string>{"a", "b", "ok"});
 }
+
+TEST_CASE("runAll runs cases side by side and reports them in the given order", "[hubtest]") {
+  MiniHub hub;
+  write(hub.root / "tests/bad/config.yaml", "parsers:\n- me/none\nlog_file: in.log\nlog_type: kv\n");
+  auto runner = Runner::create(hub.options());
+  REQUIRE(runner.ok());
+  std::vector<std::string> seen;
+  std::vector<Outcome> outcomes;
+  runner->runAll({"ok", "bad", "ok"}, 2, [&](const CaseResult& r) {
+    seen.push_back(r.name);
+    outcomes.push_back(r.outcome);
+  });
+  CHECK(seen == std::vector<std::string>{"ok", "bad", "ok"});
+  CHECK(outcomes == std::vector<Outcome>{Outcome::Passed, Outcome::Error, Outcome::Passed});
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,11 @@ class Runner {
 
   /// Runs one case (a folder name under tests_dir).
   CaseResult run(const std::string& name) const;
+
+  /// Runs cases, up to `jobs` at a time (each in its own process when isolated), and reports
+  /// every result in the order of `names`.
+  void runAll(const std::vector<std::string>& names, int jobs,
+              const std::function<void(const CaseResult&)>& report) const;
 
   Runner(Runner&&) noexcept;
   Runner& operator=(Runner&&) noexcept;
