@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "cw/core/expr/json.h"
 #include "internal.h"
 
 namespace cw::core::expr::detail {
@@ -201,3 +202,13 @@ bool fromJson(std::string_view text, Value& out, std::string& error) {
 }
 
 } // namespace cw::core::expr::detail
+
+namespace cw::core::expr {
+
+bool parseJson(std::string_view text, Value& out, std::string& error) {
+  return detail::fromJson(text, out, error);
+}
+
+std::string toJsonText(const Value& v) { return detail::toJson(v, false); }
+
+} // namespace cw::core::expr

@@ -5,9 +5,6 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cw/core/common/time.h"
+#include "cw/core/expr/json.h"
 #include "cw/core/expr/services.h"
 #include "ip_match.h"
 
@@ -81,38 +79,6 @@ void setFloat(event::StrMap& m, std::string_view key, double v) {
   m.set(key, std::string_view(buf, n > 0 ? static_cast<std::size_t>(n) : 0));
 }
 
-Value fromJson(const rapidjson::Value& j) {
-  switch (j.GetType()) {
-    case rapidjson::kNullType:
-      return Value();
-    case rapidjson::kFalseType:
-      return Value::boolean(false);
-    case rapidjson::kTrueType:
-      return Value::boolean(true);
-    case rapidjson::kStringType:
-      return Value::string(std::string(j.GetString(), j.GetStringLength()));
-    case rapidjson::kNumberType:
-      // Go's encoding/json decodes every number into float64 when the target is `any`.
-      return Value::real(j.GetDouble());
-    case rapidjson::kArrayType: {
-      ValueArray a;
-      a.reserve(j.Size());
-      for (const auto& item : j.GetArray()) {
-        a.push_back(fromJson(item));
-      }
-      return Value::array(std::move(a));
-    }
-    case rapidjson::kObjectType: {
-      ValueMap m;
-      for (const auto& kv : j.GetObject()) {
-        // Later duplicates overwrite earlier ones, like Go's decoder.
-        m[std::string(kv.name.GetString(), kv.name.GetStringLength())] = fromJson(kv.value);
-      }
-      return Value::map(std::move(m));
-    }
-  }
-  return Value();
-}
 
 } // namespace
 
@@ -310,15 +276,14 @@ bool Enrichers::reverseDns(std::string_view input, event::Event& evt) const {
 }
 
 bool Enrichers::unmarshalJson(event::Event& evt) const {
-  rapidjson::Document doc;
-  doc.Parse(evt.line.raw.data(), evt.line.raw.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  Value doc;
+  std::string error;
+  if (!expr::parseJson(evt.line.raw, doc, error) || doc.kind() != Value::Kind::Map) {
     return false;
   }
   // Go's json.Unmarshal into the existing map adds and overwrites top-level keys.
-  for (const auto& kv : doc.GetObject()) {
-    evt.unmarshaled[std::string(kv.name.GetString(), kv.name.GetStringLength())] =
-        fromJson(kv.value);
+  for (auto& [k, v] : doc.asMap()) {
+    evt.unmarshaled[k] = std::move(v);
   }
   return true;
 }
