@@ -421,15 +421,20 @@ CaseResult runCaseInProcess(const Options& opt, const hub::Hub& hub, const std::
     return result;
   }
   // Parser asserts unless ignored, scenario asserts when the case lists scenarios.
-  const std::pair<const char*, bool> files[] = {{"parser.assert", !cfg->ignore_parsers},
-                                                {"scenario.assert", !cfg->scenarios.empty()}};
-  for (const auto& [file, wanted] : files) {
-    if (!wanted) {
+  struct AssertFile {
+    const char* name;
+    bool wanted;
+    Value (CaseRun::*results)();
+  };
+  const AssertFile files[] = {{"parser.assert", !cfg->ignore_parsers, &CaseRun::parserResults},
+                              {"scenario.assert", !cfg->scenarios.empty(),
+                               &CaseRun::scenarioResults}};
+  for (const AssertFile& f : files) {
+    if (!f.wanted) {
       continue;
     }
-    const Value results =
-        file[0] == 'p' ? run.parserResults() : run.scenarioResults();
-    auto ok = checkAsserts(case_dir / file, results, services, result.asserts, result.message);
+    auto ok = checkAsserts(case_dir / f.name, (run.*f.results)(), services, result.asserts,
+                           result.message);
     if (!ok) {
       result.message = ok.error().message;
       return result;
