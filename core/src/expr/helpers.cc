@@ -1035,7 +1035,9 @@ bool fnParseKv(Ctx& c, std::span<Value> a, Value& out) {
       !str(c, "ParseKV", a[2], prefix)) {
     return false;
   }
-  static const RE2 kPair(R"re(([^=\s]+)=(?:"([^"]*)"|([^=\s]+)))re");
+  // The last, empty alternative keeps keys logged without a value (`uname= ...`, `OUT= ...`)
+  // as "": hub parsers compare such fields with "".
+  static const RE2 kPair(R"re(([^=\s]+)=(?:"([^"]*)"|([^=\s]+)|\s*))re");
   re2::StringPiece input(s.data(), s.size());
   re2::StringPiece key;
   re2::StringPiece quoted;
@@ -1048,7 +1050,8 @@ bool fnParseKv(Ctx& c, std::span<Value> a, Value& out) {
     }
     const re2::StringPiece& v = quoted.data() != nullptr ? quoted : bare;
     dest->insert_or_assign(std::string(key.data(), key.size()),
-                           Value::string(std::string(v.data(), v.size())));
+                           Value::string(v.data() != nullptr ? std::string(v.data(), v.size())
+                                                             : std::string()));
     any = true;
   }
   if (!any) {

@@ -56,6 +56,13 @@ TEST_CASE("ParseKV and ParseKVLax", "[expr][helpers]") {
         "{\"msg\":\"op=login acct=root\",\"res\":\"failed\",\"type\":\"USER_LOGIN\"}");
   CHECK(r.show("ParseKV('no pairs here', evt.Unmarshaled, 'z')") ==
         "ERR:ParseKV(): no key=value pair found");
+  // A key logged without a value (iptables `OUT=`, grafana `uname=`) is kept as "".
+  r.event.line.raw = "IN=eth0 OUT= MAC=aa:bb uname= x=\"\" last=";
+  CHECK(r.show("ParseKV(evt.Line.Raw, evt.Unmarshaled, 'e')") == "nil");
+  CHECK(r.show("evt.Unmarshaled.e") ==
+        "{\"IN\":\"eth0\",\"MAC\":\"aa:bb\",\"OUT\":\"\",\"last\":\"\",\"uname\":\"\","
+        "\"x\":\"\"}");
+  CHECK(r.show("evt.Unmarshaled.e.OUT == ''") == "true");
   r.event.line.raw = R"(a=1 b=two words c="q \"x\" y" d.e-f=)";
   CHECK(r.show("ParseKVLax(evt.Line.Raw, evt.Unmarshaled, 'lax')") == "nil");
   CHECK(r.show("evt.Unmarshaled.lax") ==
