@@ -85,9 +85,72 @@ class LocalNode : public Node {
     out = c.locals[slot_];
     return true;
   }
+  // The slot outlives the consumer's use of `s`: no copy (and no reference count) needed.
+  bool evalString(Ctx& c, std::string_view& s, bool& is_string, Value&) const override {
+    const Value& v = c.locals[slot_];
+    is_string = v.isString();
+    if (is_string) {
+      s = v.asString();
+    }
+    return true;
+  }
 
  private:
   int slot_;
+};
+
+/// A pure call inside a closure body that reads no closure element, index, accumulator or
+/// let binding (`Upper(evt.Parsed.http_args)` in `any(File(...), {Upper(evt.Parsed.http_args)
+/// contains Upper(#)})`): evaluated the first time the body reaches it in one run of the
+/// enclosing predicate, then reused for the remaining elements. Exact: the body calls nothing
+/// impure (the parser checks, else the node is disabled), so its inputs cannot change between
+/// elements, and the first evaluation happens where it would without caching (an error stops
+/// the predicate there either way). Slot holds the value, slot + 1 is true while it is valid;
+/// the predicate clears slot + 1 when it starts.
+class CachedNode : public Node {
+ public:
+  CachedNode(int pos, int slot, NodePtr inner)
+      : Node(pos), slot_(slot), inner_(std::move(inner)) {}
+  bool eval(Ctx& c, Value& out) const override {
+    if (!fill(c)) {
+      return false;
+    }
+    out = c.locals[slot_];
+    return true;
+  }
+  bool evalString(Ctx& c, std::string_view& s, bool& is_string, Value&) const override {
+    if (!fill(c)) {
+      return false;
+    }
+    const Value& v = c.locals[slot_];
+    is_string = v.isString();
+    if (is_string) {
+      s = v.asString();
+    }
+    return true;
+  }
+  /// Turns caching off: the closure body turned out to call something impure.
+  void disable() { enabled_ = false; }
+  int slot() const { return slot_; }
+
+ private:
+  bool fill(Ctx& c) const {
+    Value& valid = c.locals[slot_ + 1];
+    if (enabled_ && valid.isBool()) {
+      return true;
+    }
+    if (!inner_->eval(c, c.locals[slot_])) {
+      return false;
+    }
+    if (enabled_) {
+      valid = Value::boolean(true);
+    }
+    return true;
+  }
+
+  int slot_;
+  NodePtr inner_;
+  bool enabled_ = true;
 };
 
 event::Event* eventOf(Ctx& c, int var) {
@@ -952,15 +1015,19 @@ enum class Pred {
 /// accumulator to slot+2.
 class PredNode : public Node {
  public:
-  PredNode(int pos, Pred kind, NodePtr arr, NodePtr body, NodePtr extra, int slot)
+  PredNode(int pos, Pred kind, NodePtr arr, NodePtr body, NodePtr extra, int slot,
+           std::vector<int> cache_slots = {})
       : Node(pos), kind_(kind), arr_(std::move(arr)), body_(std::move(body)),
-        extra_(std::move(extra)), slot_(slot) {}
+        extra_(std::move(extra)), slot_(slot), cache_slots_(std::move(cache_slots)) {}
 
   bool eval(Ctx& c, Value& out) const override {
     Value src;
     Value arr;
     if (!arr_->eval(c, src) || !detail::toArray(c, src, arr)) {
       return false;
+    }
+    for (int s : cache_slots_) {
+      c.locals[s + 1] = Value();  // CachedNode values of an earlier run are stale
     }
     const ValueArray& items = arr.asArray();
     Value* elem = &c.locals[slot_];
@@ -1182,6 +1249,7 @@ class PredNode : public Node {
   NodePtr body_;
   NodePtr extra_;
   int slot_;
+  std::vector<int> cache_slots_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1247,6 +1315,18 @@ class Parser {
   static std::string tokenText(const detail::Token& t) {
     return t.kind == detail::Tok::End ? "end of expression" : t.kind == detail::Tok::String ? "\"" + t.text + "\"" : t.text;
   }
+  /// Every read of a closure element or let binding bumps variant_marks_: a call parsed
+  /// without a bump in between reads nothing that changes from one element to the next.
+  NodePtr makeLocal(int pos, int slot) {
+    ++variant_marks_;
+    return std::make_unique<LocalNode>(pos, slot);
+  }
+  /// Calls that may have effects (or read state other than their arguments).
+  void markImpure() {
+    ++variant_marks_;
+    ++impure_marks_;
+  }
+
   NodePtr setError(std::string msg, int pos) {
     if (!err_) {
       err_ = CompileError{std::move(msg), pos};
@@ -1567,13 +1647,13 @@ class Parser {
         const int slot = closure_slots_.back();
         advance();
         if (t.text == "#") {
-          return std::make_unique<LocalNode>(t.pos, slot);
+          return makeLocal(t.pos, slot);
         }
         if (t.text == "#index") {
-          return std::make_unique<LocalNode>(t.pos, slot + 1);
+          return makeLocal(t.pos, slot + 1);
         }
         if (t.text == "#acc") {
-          return std::make_unique<LocalNode>(t.pos, slot + 2);
+          return makeLocal(t.pos, slot + 2);
         }
         return setError("unknown name '" + t.text + "'", t.pos);
       }
@@ -1617,7 +1697,7 @@ class Parser {
       }
       std::string name = cur().text;
       advance();
-      auto elem = std::make_unique<LocalNode>(t.pos, closure_slots_.back());
+      auto elem = makeLocal(t.pos, closure_slots_.back());
       if (isOp("(")) {
         return parseMethod(std::move(elem), std::move(name), t.pos, false);
       }
@@ -1673,7 +1753,7 @@ class Parser {
     }
     for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
       if (it->first == t.text) {
-        return std::make_unique<LocalNode>(t.pos, it->second);
+        return makeLocal(t.pos, it->second);
       }
     }
     for (std::size_t i = 0; i < env_.variables.size(); ++i) {
@@ -1692,6 +1772,8 @@ class Parser {
         return parsePredicate(kind, start, std::move(piped));
       }
     }
+    const int marks = variant_marks_;
+    const bool was_piped = piped != nullptr;
     std::vector<NodePtr> args;
     if (piped) {
       args.push_back(std::move(piped));
@@ -1708,6 +1790,7 @@ class Parser {
     }
     for (const auto& [ename, fn] : impl_.extra_functions) {
       if (ename == name) {
+        markImpure();
         return std::make_unique<ExtraCallNode>(start, &fn, name, std::move(args));
       }
     }
@@ -1720,7 +1803,19 @@ class Parser {
       return setError("wrong number of arguments for " + name + "(): " + std::to_string(n),
                       start);
     }
-    return fold(std::make_unique<CallNode>(start, def, std::move(args)));
+    if (!def->pure) {
+      markImpure();
+    }
+    NodePtr call = fold(std::make_unique<CallNode>(start, def, std::move(args)));
+    if (def->pure && !call->isConst() && !was_piped && !closure_caches_.empty() &&
+        variant_marks_ == marks) {
+      const int slot = next_slot_;
+      next_slot_ += 2;
+      auto cached = std::make_unique<CachedNode>(start, slot, std::move(call));
+      closure_caches_.back().push_back(cached.get());
+      return cached;
+    }
+    return call;
   }
 
   NodePtr parsePredicate(Pred kind, int start, NodePtr piped) {
@@ -1742,6 +1837,8 @@ class Parser {
     NodePtr body;
     NodePtr extra;
     closure_slots_.push_back(slot);
+    closure_caches_.emplace_back();
+    const int impure_before = impure_marks_;
     if (isOp("{")) {
       advance();
       body = parseExpression(0);
@@ -1750,6 +1847,15 @@ class Parser {
       body = parseExpression(0);
     }
     closure_slots_.pop_back();
+    std::vector<int> cache_slots;
+    for (CachedNode* n : closure_caches_.back()) {
+      if (impure_marks_ != impure_before) {
+        n->disable();  // an effect in the body could change what the call reads
+      } else {
+        cache_slots.push_back(n->slot());
+      }
+    }
+    closure_caches_.pop_back();
     if (isOp(",") && (kind == Pred::SortBy || kind == Pred::Reduce)) {
       advance();
       extra = parseExpression(0);
@@ -1758,7 +1864,7 @@ class Parser {
       return arr;
     }
     return std::make_unique<PredNode>(start, kind, std::move(arr), std::move(body),
-                                      std::move(extra), slot);
+                                      std::move(extra), slot, std::move(cache_slots));
   }
 
   static std::string_view predName(Pred kind) {
@@ -1941,6 +2047,7 @@ class Parser {
         return setError("type Event has no method " + name, start);
       }
     }
+    markImpure();  // SetMeta, SetParsed, host methods: may write
     return std::make_unique<MethodNode>(start, std::move(obj), std::move(name), std::move(args),
                                         optional);
   }
@@ -1954,6 +2061,10 @@ class Parser {
   int next_slot_ = 0;
   std::vector<std::pair<std::string, int>> scopes_;
   std::vector<int> closure_slots_;
+  /// Per open closure: its CachedNodes (see parseCall).
+  std::vector<std::vector<CachedNode*>> closure_caches_;
+  int variant_marks_ = 0;
+  int impure_marks_ = 0;
   std::optional<CompileError> err_;
 };
 
@@ -1995,6 +2106,12 @@ auto withContext(const Program::Impl& impl, std::span<const Value> vars, F&& f) 
   }
   if (impl.num_locals <= kInline) {
     Value locals[kInline];
+    c.locals = locals;
+    return f(c);
+  }
+  // Closures with cached calls (CachedNode) take two slots per call: still no allocation.
+  if (impl.num_locals <= 2 * kInline) {
+    Value locals[2 * kInline];
     c.locals = locals;
     return f(c);
   }

@@ -271,3 +271,47 @@ TEST_CASE("runtime errors are errors, not exceptions", "[expr]") {
   CHECK(r.show("1 in 5") == "ERR:invalid operation: in int");
   CHECK(r.show("1 in nil") == "false");
 }
+
+TEST_CASE("calls that do not depend on the closure element give the same results cached",
+          "[expr]") {
+  ExprRunner r;
+  auto& e = r.event;
+  e.parsed.set("args", "q=<script>alert(1)</script>");
+  // Invariant call on the left, element-dependent call on the right.
+  CHECK(r.show("any(['x', 'SCRIPT>', 'y'], {Upper(evt.Parsed.args) contains Upper(#)})") ==
+        "true");
+  CHECK(r.show("any(['x', 'y'], {Upper(evt.Parsed.args) contains Upper(#)})") == "false");
+  CHECK(r.show("count(['Q=', 'q=', 'ALERT'], {Upper(evt.Parsed.args) startsWith #})") == "1");
+  CHECK(r.show("map([1, 2], {len(evt.Parsed.args) + #})") == "[28,29]");
+  // Nested closures: the inner call depends on the outer element, so it follows it.
+  CHECK(r.show("map(['a', 'b'], {let u = #; map([1, 2], {Upper(u) + Lower(evt.Parsed.args[0:1])})})") ==
+        "[[\"Aq\",\"Aq\"],[\"Bq\",\"Bq\"]]");
+  CHECK(r.show("map(['a', 'b'], {let u = Upper(#); map([1], {u + Upper(evt.Parsed.args[0:2])})})") ==
+        "[[\"AQ=\"],[\"BQ=\"]]");
+  // The same program run twice on different events sees each event's value.
+  auto env = cw::core::expr::Environment::forEvent(r.services);
+  auto p = cw::core::expr::Program::compile("any(['A', 'B'], {Upper(evt.Meta.m) == #})", env);
+  REQUIRE(p.ok());
+  for (const auto& [meta, want] : {std::pair{"a", true}, {"c", false}, {"b", true}}) {
+    cw::core::event::Event ev;
+    ev.meta.set("m", meta);
+    cw::core::Value v = cw::core::expr::eventValue(ev);
+    auto got = p->runBool(std::span<const cw::core::Value>(&v, 1));
+    REQUIRE(got.ok());
+    CHECK(*got == want);
+  }
+  // An error in the invariant call stops the predicate at the first element, as before.
+  CHECK(r.show("any([1, 2], {Upper(evt.Parsed.args + 1) == 'x'})").rfind("ERR:", 0) == 0);
+  // An empty array never evaluates the call.
+  CHECK(r.show("any([], {Upper(1) == 'x'})") == "false");
+}
+
+TEST_CASE("a closure body with an effect re-evaluates its calls for every element", "[expr]") {
+  ExprRunner r;
+  // SetMeta changes what Upper(evt.Meta.k) reads from one element to the next.
+  CHECK(r.show("map(['a', 'b'], {evt.SetMeta('k', #) && Upper(evt.Meta.k) == Upper(#)})") ==
+        "[true,true]");
+  // k is 'b' from the line above when this starts; a cached Upper would give "Btrue" twice.
+  CHECK(r.show("map(['a', 'b'], {Upper(evt.Meta.k) + string(evt.SetMeta('k', #))})") ==
+        "[\"Btrue\",\"Atrue\"]");
+}
