@@ -45,6 +45,9 @@ struct MiniHub {
           "  - meta: datasource_path\n"
           "    expression: evt.Line.Src\n"
           "  - target: evt.StrTime\n"
+          "    value: '2026-01-02T03:04:05Z'\n"
+          // No date parser here: replayed events need MarshaledTime to be poured.
+          "  - target: evt.MarshaledTime\n"
           "    value: '2026-01-02T03:04:05Z'\n");
     write(root / "hub/scenarios/me/two.yaml",
           "type: leaky\n"

@@ -57,7 +57,7 @@ class BucketManager {
   /// Reprocess: the manager never re-injects by itself. An emitted event whose
   /// `overflow.reprocess` is true must be poured back by the caller (after post-overflow
   /// parsers); OVFLW events reuse their `overflow.sources` (section 6). Buckets created by an
-  /// event take its expect_mode: TimeMachine uses event time (MarshaledTime, else evt.time) and
+  /// event take its expect_mode: TimeMachine uses event time (MarshaledTime only) and
   /// expires idle buckets lazily; Live uses the clock and relies on tick().
   /// A filter or groupby runtime error stops this event for the remaining scenarios.
   void pour(const event::Event& evt, std::vector<event::Event>& out);
