@@ -22,6 +22,7 @@ using detail::Ctx;
 using detail::fail;
 using detail::Node;
 using detail::NodePtr;
+using detail::NativeFn;
 
 struct Program::Impl {
   std::string source;
@@ -94,9 +95,62 @@ class LocalNode : public Node {
     }
     return true;
   }
+  int slot() const { return slot_; }
 
  private:
   int slot_;
+};
+
+/// `F(#)` in a closure over `File('name')`, F a pure one-argument function (`Upper(#)` in
+/// {Upper(evt.Parsed.http_args) contains Upper(#)}): F of every line is computed once and kept
+/// with the data file (dataFileMapped), so each element reads its entry instead of calling F
+/// (which allocates). The predicate puts the table in table slot, or nil when it cannot be
+/// used (another array, F failed on a line): then F runs as usual. Disabled (pass-through)
+/// unless the enclosing predicate iterates a File('const') call.
+class FileElementNode : public Node {
+ public:
+  FileElementNode(int pos, NodePtr call, NativeFn fn, int elem_slot, int table_slot)
+      : Node(pos), call_(std::move(call)), fn_(fn), elem_slot_(elem_slot),
+        table_slot_(table_slot) {}
+  bool eval(Ctx& c, Value& out) const override {
+    if (const Value* v = entry(c)) {
+      out = *v;
+      return true;
+    }
+    return call_->eval(c, out);
+  }
+  bool evalString(Ctx& c, std::string_view& s, bool& is_string, Value& scratch) const override {
+    if (const Value* v = entry(c)) {
+      is_string = v->isString();
+      if (is_string) {
+        s = v->asString();  // the table lives as long as the data file
+      }
+      return true;
+    }
+    return call_->evalString(c, s, is_string, scratch);
+  }
+  void enable() { enabled_ = true; }
+  NativeFn fn() const { return fn_; }
+  int tableSlot() const { return table_slot_; }
+
+ private:
+  const Value* entry(Ctx& c) const {
+    if (!enabled_) {
+      return nullptr;
+    }
+    const Value& t = c.locals[table_slot_];
+    if (t.kind() != K::Array) {
+      return nullptr;
+    }
+    const auto i = static_cast<std::size_t>(c.locals[elem_slot_ + 1].asInt());
+    return i < t.asArray().size() ? &t.asArray()[i] : nullptr;
+  }
+
+  NodePtr call_;
+  NativeFn fn_;
+  int elem_slot_;
+  int table_slot_;
+  bool enabled_ = false;
 };
 
 /// A pure call inside a closure body that reads no closure element, index, accumulator or
@@ -1016,9 +1070,11 @@ enum class Pred {
 class PredNode : public Node {
  public:
   PredNode(int pos, Pred kind, NodePtr arr, NodePtr body, NodePtr extra, int slot,
-           std::vector<int> cache_slots = {})
+           std::vector<int> cache_slots = {}, std::string file = {},
+           std::vector<std::pair<NativeFn, int>> file_tables = {})
       : Node(pos), kind_(kind), arr_(std::move(arr)), body_(std::move(body)),
-        extra_(std::move(extra)), slot_(slot), cache_slots_(std::move(cache_slots)) {}
+        extra_(std::move(extra)), slot_(slot), cache_slots_(std::move(cache_slots)),
+        file_(std::move(file)), file_tables_(std::move(file_tables)) {}
 
   bool eval(Ctx& c, Value& out) const override {
     Value src;
@@ -1028,6 +1084,14 @@ class PredNode : public Node {
     }
     for (int s : cache_slots_) {
       c.locals[s + 1] = Value();  // CachedNode values of an earlier run are stale
+    }
+    if (!file_tables_.empty()) {
+      const detail::DataFile* f = detail::findDataFile(c.services, file_);
+      const bool lines = f != nullptr && &arr.asArray() == detail::dataFileLines(f);
+      for (const auto& [fn, table_slot] : file_tables_) {
+        const ValueArray* t = lines ? detail::dataFileMapped(f, fn, c.services) : nullptr;
+        c.locals[table_slot] = t != nullptr ? Value::arrayRef(const_cast<ValueArray*>(t)) : Value();
+      }
     }
     const ValueArray& items = arr.asArray();
     Value* elem = &c.locals[slot_];
@@ -1250,6 +1314,8 @@ class PredNode : public Node {
   NodePtr extra_;
   int slot_;
   std::vector<int> cache_slots_;
+  std::string file_;  ///< data file name when arr_ is File('const')
+  std::vector<std::pair<NativeFn, int>> file_tables_;  ///< FileElementNode fn and table slot
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1778,6 +1844,11 @@ class Parser {
     if (piped) {
       args.push_back(std::move(piped));
     }
+    auto isElement = [&](const NodePtr& n) {
+      const auto* local = dynamic_cast<const LocalNode*>(n.get());
+      return local != nullptr && !closure_slots_.empty() &&
+             local->slot() == closure_slots_.back();
+    };
     while (!err_ && !isOp(")")) {
       args.push_back(parseExpression(0));
       if (!isOp(",")) {
@@ -1806,7 +1877,15 @@ class Parser {
     if (!def->pure) {
       markImpure();
     }
+    const bool of_element = def->pure && args.size() == 1 && isElement(args[0]);
     NodePtr call = fold(std::make_unique<CallNode>(start, def, std::move(args)));
+    if (of_element) {
+      const int table_slot = next_slot_++;
+      auto n = std::make_unique<FileElementNode>(start, std::move(call), def->fn,
+                                                 closure_slots_.back(), table_slot);
+      closure_file_elems_.back().push_back(n.get());
+      return n;
+    }
     if (def->pure && !call->isConst() && !was_piped && !closure_caches_.empty() &&
         variant_marks_ == marks) {
       const int slot = next_slot_;
@@ -1838,6 +1917,7 @@ class Parser {
     NodePtr extra;
     closure_slots_.push_back(slot);
     closure_caches_.emplace_back();
+    closure_file_elems_.emplace_back();
     const int impure_before = impure_marks_;
     if (isOp("{")) {
       advance();
@@ -1856,6 +1936,19 @@ class Parser {
       }
     }
     closure_caches_.pop_back();
+    std::string file;
+    std::vector<std::pair<NativeFn, int>> file_tables;
+    if (auto* call = dynamic_cast<CallNode*>(arr.get());
+        call != nullptr && call->def()->name == "File" && call->args().size() == 1 &&
+        call->args()[0]->isConst() &&
+        static_cast<detail::ConstNode*>(call->args()[0].get())->value().isString()) {
+      file = static_cast<detail::ConstNode*>(call->args()[0].get())->value().asString();
+      for (FileElementNode* n : closure_file_elems_.back()) {
+        n->enable();
+        file_tables.emplace_back(n->fn(), n->tableSlot());
+      }
+    }
+    closure_file_elems_.pop_back();
     if (isOp(",") && (kind == Pred::SortBy || kind == Pred::Reduce)) {
       advance();
       extra = parseExpression(0);
@@ -1864,7 +1957,8 @@ class Parser {
       return arr;
     }
     return std::make_unique<PredNode>(start, kind, std::move(arr), std::move(body),
-                                      std::move(extra), slot, std::move(cache_slots));
+                                      std::move(extra), slot, std::move(cache_slots),
+                                      std::move(file), std::move(file_tables));
   }
 
   static std::string_view predName(Pred kind) {
@@ -2063,6 +2157,8 @@ class Parser {
   std::vector<int> closure_slots_;
   /// Per open closure: its CachedNodes (see parseCall).
   std::vector<std::vector<CachedNode*>> closure_caches_;
+  /// Per open closure: its FileElementNodes (see parseCall).
+  std::vector<std::vector<FileElementNode*>> closure_file_elems_;
   int variant_marks_ = 0;
   int impure_marks_ = 0;
   std::optional<CompileError> err_;

@@ -142,5 +142,9 @@ struct DataFile;
 const DataFile* findDataFile(const Services* s, std::string_view name);
 const ValueArray* dataFileLines(const DataFile* f);
 bool dataFileContains(const DataFile* f, std::string_view s);
+/// `fn(line)` for every line of `f` (fn: a pure one-argument function), computed once and
+/// kept with the file; nullptr when fn fails on some line (callers then evaluate per element,
+/// so the error shows where it would).
+const ValueArray* dataFileMapped(const DataFile* f, NativeFn fn, const Services* services);
 
 } // namespace cw::core::expr::detail

@@ -182,6 +182,31 @@ const ValueArray* dataFileLines(const DataFile* f) { return &f->values; }
 
 bool dataFileContains(const DataFile* f, std::string_view s) { return f->set.count(s) != 0; }
 
+const ValueArray* dataFileMapped(const DataFile* f, NativeFn fn, const Services* services) {
+  std::lock_guard<std::mutex> lock(f->mapped_mu);
+  for (const auto& [g, table] : f->mapped) {
+    if (g == fn) {
+      return table.get();
+    }
+  }
+  auto table = std::make_unique<ValueArray>();
+  table->reserve(f->values.size());
+  Ctx c;
+  c.services = services;
+  for (const Value& line : f->values) {
+    Value arg = line;
+    Value out;
+    if (!fn(c, std::span<Value>(&arg, 1), out)) {
+      table.reset();
+      break;
+    }
+    table->push_back(out.detached());
+  }
+  const ValueArray* result = table.get();
+  f->mapped.emplace_back(fn, std::move(table));
+  return result;
+}
+
 }  // namespace detail
 
 } // namespace cw::core::expr

@@ -43,6 +43,10 @@ struct DataFile {
   std::unique_ptr<RE2::Set> regexp_set;
   std::vector<MapRow> rows;                      ///< type map
   std::vector<Value> bots;                       ///< type bots: decoded JSON lines
+  /// F(line) for every line, per pure one-argument function F: built on first use for
+  /// closures such as {... contains Upper(#)} over File(...) (see dataFileMapped()).
+  mutable std::mutex mapped_mu;
+  mutable std::vector<std::pair<NativeFn, std::unique_ptr<const ValueArray>>> mapped;
 };
 
 struct StashEntry {

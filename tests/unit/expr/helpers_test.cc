@@ -238,3 +238,30 @@ TEST_CASE("extra functions registered by the caller", "[expr]") {
   REQUIRE(r.ok());
   CHECK(*r);
 }
+
+TEST_CASE("calls of the element over a data file give the same results from the file's table",
+          "[expr][helpers]") {
+  ExprRunner r;
+  const auto f = writeTemp("probe.txt", "<Script\nunion select\n\xC3\xA9t\xC3\xA9\n");
+  using cw::core::expr::DataFileType;
+  REQUIRE(r.services.loadDataFile("probe.txt", f.string(), DataFileType::String).ok());
+  r.event.parsed.set("args", "q=1 UNION SELECT 2");
+  const std::string probe =
+      "any(File('probe.txt'), {Upper(evt.Parsed.args) contains Upper(#)})";
+  CHECK(r.show(probe) == "true");
+  r.event.parsed.set("args", "x=<script>");
+  CHECK(r.show(probe) == "true");
+  r.event.parsed.set("args", "x=\xC3\x89T\xC3\x89");  // ÉTÉ: Latin-1 supplement mapping
+  CHECK(r.show(probe) == "true");
+  r.event.parsed.set("args", "x=scrip");
+  CHECK(r.show(probe) == "false");
+  // Every element form reads the same values as a direct call.
+  CHECK(r.show("map(File('probe.txt'), {Lower(#)})") ==
+        "[\"\\u003cscript\",\"union select\",\"\xC3\xA9t\xC3\xA9\"]");
+  CHECK(r.show("findLastIndex(File('probe.txt'), {Upper(#) startsWith 'UNION'})") == "1");
+  CHECK(r.show("map(File('probe.txt'), {len(Upper(#)) + #index})") == "[7,13,7]");
+  // A function that fails on an element fails at that element, as without the table.
+  CHECK(r.show("map(File('probe.txt'), {int(#)})").rfind("ERR:", 0) == 0);
+  // Not a data file: computed per element.
+  CHECK(r.show("map(['a', 'b'], {Upper(#)})") == "[\"A\",\"B\"]");
+}
