@@ -71,8 +71,10 @@ std::optional<Ref> nextRef(std::string_view s, std::size_t from) {
 
 // Walks a regex, counting capturing groups; when `out` is given, also writes a copy where
 // named groups `(?P<x>` / `(?<x>` become plain `(` (same numbering): grokky never exports
-// them, RE2 2022 rejects `(?<x>`, and a pattern used twice would repeat the name.
-int scanRegex(std::string_view s, std::string* out) {
+// them, RE2 2022 rejects `(?<x>`, and a pattern used twice would repeat the name. With
+// `keep`, capturing group n (1-based) stays capturing only when keep[n] is true; the others
+// become `(?:` (the copy then has fewer groups).
+int scanRegex(std::string_view s, std::string* out, const std::vector<bool>* keep = nullptr) {
   int count = 0;
   std::size_t i = 0;
   auto copy = [&](std::size_t from, std::size_t to) {
@@ -123,18 +125,29 @@ int scanRegex(std::string_view s, std::string* out) {
       const bool pnamed = rest.substr(0, 4) == "(?P<";
       const bool named = rest.substr(0, 3) == "(?<" && rest.size() > 3 && rest[3] != '=' &&
                          rest[3] != '!';
+      auto kept = [&]() {
+        return keep == nullptr ||
+               (static_cast<std::size_t>(count) < keep->size() && (*keep)[count]);
+      };
       if (pnamed || named) {
         ++count;
         const std::size_t gt = s.find('>', i);
         if (gt != std::string_view::npos) {
           if (out != nullptr) {
-            out->push_back('(');
+            out->append(kept() ? "(" : "(?:");
           }
           i = gt + 1;
           continue;
         }
       } else if (rest.size() < 2 || rest[1] != '?') {
         ++count;
+        if (!kept()) {
+          if (out != nullptr) {
+            out->append("(?:");
+          }
+          ++i;
+          continue;
+        }
       }
     }
     copy(i, i + 1);
@@ -552,13 +565,41 @@ Result<Pattern> Pattern::compile(const PatternLibrary& library, std::string_view
     return compileError("'" + what + "'", *re);
   }
   const int groups = re->NumberOfCapturingGroups();
+  std::vector<bool> keep(static_cast<std::size_t>(groups) + 1, false);
   for (const auto& [name, group] : exp->fields) {
     p.names_.push_back(name);
     // grokky's approximate counting can point past the last group; such a field stays "".
     p.groups_.push_back(group <= groups ? group : -1);
-    if (group <= groups) {
-      p.max_group_ = std::max(p.max_group_, group);
+    if (group >= 1 && group <= groups) {
+      keep[static_cast<std::size_t>(group)] = true;
     }
+  }
+  // Every %{...} is a capturing group, most of them not exported: left capturing, they push
+  // RE2's submatch search onto its slowest engine and every thread copies them. Recompile with
+  // only the exported groups capturing (same field results: each field reads the group it read
+  // before, renumbered), unless RE2 counts the groups differently than we do.
+  std::vector<int> renumber(static_cast<std::size_t>(groups) + 1, 0);
+  int kept_groups = 0;
+  for (std::size_t g = 1; g < keep.size(); ++g) {
+    if (keep[g]) {
+      renumber[g] = ++kept_groups;
+    }
+  }
+  if (kept_groups < groups) {
+    std::string reduced;
+    scanRegex(normalized, &reduced, &keep);
+    auto slim = std::make_shared<RE2>(reduced, re2Options());
+    if (slim->ok() && slim->NumberOfCapturingGroups() == kept_groups) {
+      re = std::move(slim);
+      for (int& g : p.groups_) {
+        if (g > 0) {
+          g = renumber[static_cast<std::size_t>(g)];
+        }
+      }
+    }
+  }
+  for (int g : p.groups_) {
+    p.max_group_ = std::max(p.max_group_, g);
   }
   p.re_ = std::move(re);
   p.expansion_ = std::move(exp);
