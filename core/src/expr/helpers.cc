@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cw/core/common/dns.h"
 #include "cw/core/common/time.h"
 #include "internal.h"
 #include "services_impl.h"
@@ -1276,25 +1277,10 @@ bool fnLookupHost(Ctx& c, std::span<Value> a, Value& out) {
   if (!str(c, "LookupHost", a[0], s)) {
     return false;
   }
+  // Cached and time-limited (common/dns): a dead resolver must not stall evaluation.
   ValueArray r;
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(std::string(s).c_str(), nullptr, &hints, &res) == 0) {
-    for (addrinfo* p = res; p != nullptr; p = p->ai_next) {
-      char buf[INET6_ADDRSTRLEN] = {};
-      if (p->ai_family == AF_INET) {
-        inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(p->ai_addr)->sin_addr, buf, sizeof buf);
-      } else if (p->ai_family == AF_INET6) {
-        inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(p->ai_addr)->sin6_addr, buf,
-                  sizeof buf);
-      }
-      Value v = Value::string(buf);
-      if (std::none_of(r.begin(), r.end(), [&](const Value& x) { return x == v; })) {
-        r.push_back(v);
-      }
-    }
-    freeaddrinfo(res);
+  for (std::string& addr : dns::forward(s)) {
+    r.push_back(Value::string(std::move(addr)));
   }
   out = Value::array(std::move(r));
   return true;

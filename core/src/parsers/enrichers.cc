@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cw/core/common/dns.h"
 #include "cw/core/common/time.h"
 #include "cw/core/expr/json.h"
 #include "cw/core/expr/services.h"
@@ -231,44 +232,11 @@ bool Enrichers::ipToRange(std::string_view input, event::Event& evt) const {
 
 bool Enrichers::reverseDns(std::string_view input, event::Event& evt) const {
   IpAddr ip;
-  char buf[64];
-  if (!parseIp(input, ip) || !toCString(input, buf)) {
+  if (!parseIp(input, ip)) {
     return true;
   }
-  {
-    std::lock_guard<std::mutex> lock(rdns_mutex_);
-    auto it = rdns_cache_.find(std::string(input));
-    if (it != rdns_cache_.end()) {
-      if (!it->second.empty()) {
-        evt.enriched.set("reverse_dns", it->second);
-      }
-      return true;
-    }
-  }
-
-  sockaddr_storage ss{};
-  socklen_t len = 0;
-  if (ip.v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    std::memcpy(&a->sin6_addr, ip.bytes.data(), 16);
-    len = sizeof(sockaddr_in6);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    std::memcpy(&a->sin_addr, ip.bytes.data(), 4);
-    len = sizeof(sockaddr_in);
-  }
-  char host[NI_MAXHOST];
-  std::string name;
-  if (getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof(host), nullptr, 0,
-                  NI_NAMEREQD) == 0) {
-    name = host;
-  }
-  {
-    std::lock_guard<std::mutex> lock(rdns_mutex_);
-    rdns_cache_.emplace(std::string(input), name);
-  }
+  // Cached and time-limited: a dead resolver must not stall the pipeline.
+  const std::string name = dns::reverse(input);
   if (!name.empty()) {
     evt.enriched.set("reverse_dns", name);
   }

@@ -47,8 +47,6 @@ class Enrichers {
   MMDB_s asn_{};
   bool city_open_ = false;
   bool asn_open_ = false;
-  mutable std::mutex rdns_mutex_;
-  mutable std::unordered_map<std::string, std::string> rdns_cache_;
 };
 
 } // namespace cw::core::parsers::detail
