@@ -607,6 +607,10 @@ class BinaryNode : public Node {
   }
 
   bool foldable() const override { return l_->isConst() && r_->isConst(); }
+  Op op() const { return op_; }
+  bool negated() const { return negate_; }
+  NodePtr& left() { return l_; }
+  NodePtr& right() { return r_; }
 
  private:
   bool evalBoolRaw(Ctx& c, bool& out) const {
@@ -1058,6 +1062,52 @@ class LetNode : public Node {
   int slot_;
   NodePtr value_;
   NodePtr body_;
+};
+
+/// `any(File('name'), {X == #})` with X the same for every element (reads no closure local,
+/// body without effects): X is evaluated once, when the array has a first element (where the
+/// loop would evaluate it first), and looked up in the file's hash set instead of compared
+/// with every line. String lines equal only strings, so a non-string X is never found.
+class AnyEqFileNode : public Node {
+ public:
+  AnyEqFileNode(int pos, NodePtr arr, NodePtr x, std::string file)
+      : Node(pos), arr_(std::move(arr)), x_(std::move(x)), file_(std::move(file)) {}
+  bool eval(Ctx& c, Value& out) const override {
+    bool b = false;
+    if (!evalBool(c, b)) {
+      return false;
+    }
+    out = Value::boolean(b);
+    return true;
+  }
+  bool evalBool(Ctx& c, bool& out) const override {
+    Value src;
+    Value arr;
+    if (!arr_->eval(c, src) || !detail::toArray(c, src, arr)) {
+      return false;
+    }
+    const ValueArray& items = arr.asArray();
+    out = false;
+    if (items.empty()) {
+      return true;
+    }
+    Value x;
+    if (!x_->eval(c, x)) {
+      return false;
+    }
+    const detail::DataFile* f = detail::findDataFile(c.services, file_);
+    if (f != nullptr && &items == detail::dataFileLines(f)) {
+      out = x.isString() && detail::dataFileContains(f, x.asString());
+      return true;
+    }
+    out = std::any_of(items.begin(), items.end(), [&](const Value& v) { return x == v; });
+    return true;
+  }
+
+ private:
+  NodePtr arr_;
+  NodePtr x_;
+  std::string file_;
 };
 
 enum class Pred {
@@ -1919,6 +1969,7 @@ class Parser {
     closure_caches_.emplace_back();
     closure_file_elems_.emplace_back();
     const int impure_before = impure_marks_;
+    const int variant_before = variant_marks_;
     if (isOp("{")) {
       advance();
       body = parseExpression(0);
@@ -1949,6 +2000,25 @@ class Parser {
       }
     }
     closure_file_elems_.pop_back();
+    // any(File('name'), {X == #}): one local read (the element), no effect.
+    // (No CachedNode inside X: nothing would clear it between runs of an enclosing closure.)
+    if (kind == Pred::Any && !file.empty() && !err_ && variant_marks_ - variant_before == 1 &&
+        impure_marks_ == impure_before && cache_slots.empty()) {
+      if (auto* eq = dynamic_cast<BinaryNode*>(body.get());
+          eq != nullptr && eq->op() == Op::Eq && !eq->negated()) {
+        auto isElem = [&](const NodePtr& n) {
+          const auto* local = dynamic_cast<const LocalNode*>(n.get());
+          return local != nullptr && local->slot() == slot;
+        };
+        NodePtr* x = isElem(eq->right()) ? &eq->left() : isElem(eq->left()) ? &eq->right()
+                                                                             : nullptr;
+        if (x != nullptr && isOp(")")) {
+          advance();
+          return std::make_unique<AnyEqFileNode>(start, std::move(arr), std::move(*x),
+                                                 std::move(file));
+        }
+      }
+    }
     if (isOp(",") && (kind == Pred::SortBy || kind == Pred::Reduce)) {
       advance();
       extra = parseExpression(0);

@@ -265,3 +265,24 @@ TEST_CASE("calls of the element over a data file give the same results from the 
   // Not a data file: computed per element.
   CHECK(r.show("map(['a', 'b'], {Upper(#)})") == "[\"A\",\"B\"]");
 }
+
+TEST_CASE("any(File(...), {x == #}) is a lookup with the loop's results", "[expr][helpers]") {
+  ExprRunner r;
+  const auto f = writeTemp("backdoors.txt", "c99.php\nr57.php\n");
+  const auto empty = writeTemp("empty.txt", "# nothing\n");
+  using cw::core::expr::DataFileType;
+  REQUIRE(r.services.loadDataFile("backdoors.txt", f.string(), DataFileType::String).ok());
+  REQUIRE(r.services.loadDataFile("empty.txt", empty.string(), DataFileType::String).ok());
+  r.event.parsed.set("file_name", "r57.php");
+  CHECK(r.show("any(File('backdoors.txt'), {evt.Parsed.file_name == #})") == "true");
+  CHECK(r.show("any(File('backdoors.txt'), {# == evt.Parsed.file_name})") == "true");
+  r.event.parsed.set("file_name", "R57.php");
+  CHECK(r.show("any(File('backdoors.txt'), {evt.Parsed.file_name == #})") == "false");
+  CHECK(r.show("any(File('backdoors.txt'), {Lower(evt.Parsed.file_name) == #})") == "true");
+  // Non-string left side: never equal to a line.
+  CHECK(r.show("any(File('backdoors.txt'), {len(evt.Parsed.file_name) == #})") == "false");
+  // The left side is not evaluated over an empty file, and is over a non-empty one.
+  CHECK(r.show("any(File('empty.txt'), {Upper(1) == #})") == "false");
+  CHECK(r.show("any(File('backdoors.txt'), {Upper(1) == #})").rfind("ERR:", 0) == 0);
+  CHECK(r.show("any(File('missing.txt'), {evt.Parsed.file_name == #})") == "false");
+}
