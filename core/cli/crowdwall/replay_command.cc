@@ -175,9 +175,12 @@ int runReplay(int argc, char** argv) {
     return 1;
   }
 
-  const std::string text = output == "json"
-                               ? core::alerts::renderJson(result->alerts, result->counters)
-                               : core::alerts::renderTable(result->alerts, result->counters);
+  if (output == "json") {
+    // Streamed: a million-line replay gives a document of over 100 MB.
+    const bool ok = core::alerts::writeJson(stdout, result->alerts, result->counters);
+    return std::fflush(stdout) == 0 && ok ? 0 : 1;
+  }
+  const std::string text = core::alerts::renderTable(result->alerts, result->counters);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return std::fflush(stdout) == 0 ? 0 : 1;
 }

@@ -270,4 +270,30 @@ std::string renderJson(const std::vector<event::Alert>& alerts, const ReplayCoun
   return out;
 }
 
+bool writeJson(std::FILE* out, const std::vector<event::Alert>& alerts,
+               const ReplayCounters& counters) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  bool ok = true;
+  // The writer only appends to the buffer, so it can be emptied between alerts.
+  auto flush = [&]() {
+    ok = ok && std::fwrite(buffer.GetString(), 1, buffer.GetSize(), out) == buffer.GetSize();
+    buffer.Clear();
+  };
+  w.StartObject();
+  w.Key("alerts");
+  w.StartArray();
+  for (const event::Alert& a : alerts) {
+    writeAlert(w, a);
+    flush();
+  }
+  w.EndArray();
+  w.Key("stats");
+  writeStats(w, counters);
+  w.EndObject();
+  buffer.Put('\n');
+  flush();
+  return ok;
+}
+
 }  // namespace cw::core::alerts

@@ -126,3 +126,24 @@ TEST_CASE("JSON output without alerts", "[alerts]") {
         R"("too_long":0,"empty":0,"overflows":0,"overflows_whitelisted":0,"alerts":0}})"
         "\n");
 }
+
+TEST_CASE("streamed JSON output is byte for byte the rendered document", "[alerts]") {
+  cw::core::event::Alert a;
+  a.scenario = "crowdsecurity/ssh-bf";
+  a.source.scope = "Ip";
+  a.source.value = "1.2.3.4";
+  a.events.push_back({"2024-01-01T10:00:00Z", {{"service", "ssh"}}});
+  cw::core::event::Alert b = a;
+  b.source.value = "5.6.7.8";
+  for (const std::vector<cw::core::event::Alert>& alerts :
+       {std::vector<cw::core::event::Alert>{}, {a}, {a, b}}) {
+    std::FILE* f = std::tmpfile();
+    REQUIRE(f != nullptr);
+    CHECK(cw::core::alerts::writeJson(f, alerts, counters()));
+    std::string got(static_cast<std::size_t>(std::ftell(f)), '\0');
+    std::rewind(f);
+    CHECK(std::fread(got.data(), 1, got.size(), f) == got.size());
+    std::fclose(f);
+    CHECK(got == cw::core::alerts::renderJson(alerts, counters()));
+  }
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -38,5 +39,10 @@ std::string renderTable(const std::vector<event::Alert>& alerts, const ReplayCou
 
 /// Machine output: {"alerts":[...],"stats":{...}} on one line, then '\n'.
 std::string renderJson(const std::vector<event::Alert>& alerts, const ReplayCounters& counters);
+
+/// renderJson() written to `out` alert by alert, without holding the whole document in
+/// memory (a million-line replay renders to over 100 MB). False when a write fails.
+bool writeJson(std::FILE* out, const std::vector<event::Alert>& alerts,
+               const ReplayCounters& counters);
 
 } // namespace cw::core::alerts
