@@ -1405,12 +1405,13 @@ bool fnGeoIpRangeEnrich(Ctx& c, std::span<Value> a, Value& out) {
   }
   MMDB_lookup_result_s res{};
   Ip parsed{};
-  if (!mmdbLookup(asnDb(c), ip, res) || !parseIp(ip, parsed)) {
+  const MMDB_s* db = asnDb(c);
+  if (db == nullptr || !mmdbLookup(db, ip, res) || !parseIp(ip, parsed)) {
     out = Value();
     return true;
   }
   int bits = res.netmask;
-  if (parsed.v4 && asnDb(c)->metadata.ip_version == 6) {
+  if (parsed.v4 && db->metadata.ip_version == 6) {
     bits -= 96;
   }
   maskIp(parsed, parsed.v4 ? bits + 96 : bits);

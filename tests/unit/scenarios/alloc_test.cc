@@ -10,6 +10,10 @@
 
 #include "scenario_test_util.h"
 
+// The replacement pair below allocates with malloc and frees with free; g++ 12 cannot see that
+// operator new and operator delete are replaced together and warns about a mismatch.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<long> g_allocations{0};

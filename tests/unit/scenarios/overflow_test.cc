@@ -356,7 +356,9 @@ TEST_CASE("remediation is set only by a boolean true label", "[scenario]") {
     REQUIRE(m.ok());
     auto out = pourAll(*m, {logEvent("10.0.0.1", "2020-01-01T10:00:00Z")});
     REQUIRE(out.size() == 1);
-    return out[0].overflow.alert()->remediation;
+    const auto* alert = out[0].overflow.alert();
+    REQUIRE(alert != nullptr);
+    return alert->remediation;
   };
   CHECK(remediation("labels:\n  remediation: true\n"));
   CHECK_FALSE(remediation("labels:\n  remediation: \"true\"\n"));
@@ -373,7 +375,9 @@ TEST_CASE("simulation marks alerts of simulated scenarios", "[scenario]") {
     REQUIRE(m.ok());
     auto out = pourAll(*m, {logEvent("10.0.0.1", "2020-01-01T10:00:00Z")});
     REQUIRE(out.size() == 1);
-    return out[0].overflow.alert()->simulated;
+    const auto* alert = out[0].overflow.alert();
+    REQUIRE(alert != nullptr);
+    return alert->simulated;
   };
   CHECK_FALSE(simulated());
   h.simulation.enabled = true;
