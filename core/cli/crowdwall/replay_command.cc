@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -169,18 +170,36 @@ int runReplay(int argc, char** argv) {
     printErrors(agent.error().message);
     return 1;
   }
+  // Alerts are handed over as they are raised: JSON is written straight away (in the order
+  // raised), the table keeps only what it shows, so a long replay holds little in memory.
+  const bool json = output == "json";
+  std::optional<core::alerts::JsonStream> stream;
+  if (json) {
+    stream.emplace(stdout);
+  }
+  bool written = true;
+  std::vector<core::event::Alert> rows;
+  input.on_alert = [&](core::event::Alert&& alert) {
+    if (json) {
+      written = stream->add(alert) && written;
+      return;
+    }
+    alert.events.clear();
+    alert.events.shrink_to_fit();
+    alert.meta.clear();
+    rows.push_back(std::move(alert));
+  };
   auto result = (*agent)->replay(input);
   if (!result) {
     printErrors(result.error().message);
     return 1;
   }
-
-  if (output == "json") {
-    // Streamed: a million-line replay gives a document of over 100 MB.
-    const bool ok = core::alerts::writeJson(stdout, result->alerts, result->counters);
-    return std::fflush(stdout) == 0 && ok ? 0 : 1;
+  if (json) {
+    written = stream->finish(result->counters) && written;
+    return std::fflush(stdout) == 0 && written ? 0 : 1;
   }
-  const std::string text = core::alerts::renderTable(result->alerts, result->counters);
+  core::alerts::sortAlerts(rows);
+  const std::string text = core::alerts::renderTable(rows, result->counters);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return std::fflush(stdout) == 0 ? 0 : 1;
 }

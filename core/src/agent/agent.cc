@@ -212,6 +212,12 @@ Result<ReplayResult> Agent::replay(const ReplayInput& input) {
   for (const std::string& path : input.files) {
     auto stats = acquisition::readFileLines(path, input.read, [&](std::string_view line) {
       processLine(evt, line, path, input, result.alerts);
+      if (input.on_alert) {
+        for (event::Alert& alert : result.alerts) {
+          input.on_alert(std::move(alert));
+        }
+        result.alerts.clear();
+      }
     });
     if (!stats) {
       return stats.error();

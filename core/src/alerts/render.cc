@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -270,30 +271,53 @@ std::string renderJson(const std::vector<event::Alert>& alerts, const ReplayCoun
   return out;
 }
 
-bool writeJson(std::FILE* out, const std::vector<event::Alert>& alerts,
-               const ReplayCounters& counters) {
+struct JsonStream::State {
+  std::FILE* out;
   rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
+  JsonWriter writer{buffer};
   bool ok = true;
+
+  explicit State(std::FILE* f) : out(f) {}
+
   // The writer only appends to the buffer, so it can be emptied between alerts.
-  auto flush = [&]() {
+  void flush() {
     ok = ok && std::fwrite(buffer.GetString(), 1, buffer.GetSize(), out) == buffer.GetSize();
     buffer.Clear();
-  };
-  w.StartObject();
-  w.Key("alerts");
-  w.StartArray();
-  for (const event::Alert& a : alerts) {
-    writeAlert(w, a);
-    flush();
   }
+};
+
+JsonStream::JsonStream(std::FILE* out) : state_(std::make_unique<State>(out)) {
+  state_->writer.StartObject();
+  state_->writer.Key("alerts");
+  state_->writer.StartArray();
+}
+
+JsonStream::~JsonStream() = default;
+
+bool JsonStream::add(const event::Alert& alert) {
+  writeAlert(state_->writer, alert);
+  state_->flush();
+  return state_->ok;
+}
+
+bool JsonStream::finish(const ReplayCounters& counters) {
+  JsonWriter& w = state_->writer;
   w.EndArray();
   w.Key("stats");
   writeStats(w, counters);
   w.EndObject();
-  buffer.Put('\n');
-  flush();
-  return ok;
+  state_->buffer.Put('\n');
+  state_->flush();
+  return state_->ok;
+}
+
+bool writeJson(std::FILE* out, const std::vector<event::Alert>& alerts,
+               const ReplayCounters& counters) {
+  JsonStream stream(out);
+  for (const event::Alert& a : alerts) {
+    stream.add(a);
+  }
+  return stream.finish(counters);
 }
 
 }  // namespace cw::core::alerts

@@ -60,10 +60,13 @@ struct ReplayInput {
   std::string type;                                         ///< Line.Labels["type"]
   std::vector<std::pair<std::string, std::string>> labels;  ///< extra Line.Labels
   acquisition::ReadOptions read;
+  /// When set, each alert is handed over as soon as it is raised, in the order raised, and
+  /// ReplayResult::alerts stays empty: a long replay then holds no alert in memory.
+  std::function<void(event::Alert&&)> on_alert;
 };
 
 struct ReplayResult {
-  std::vector<event::Alert> alerts;  ///< sorted with alerts::sortAlerts
+  std::vector<event::Alert> alerts;  ///< sorted with alerts::sortAlerts (empty with on_alert)
   alerts::ReplayCounters counters;
 };
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,5 +45,22 @@ std::string renderJson(const std::vector<event::Alert>& alerts, const ReplayCoun
 /// memory (a million-line replay renders to over 100 MB). False when a write fails.
 bool writeJson(std::FILE* out, const std::vector<event::Alert>& alerts,
                const ReplayCounters& counters);
+
+/// The same document written while alerts are still being raised: start, add() each alert,
+/// finish() with the counters. Nothing but the current alert is held in memory.
+class JsonStream {
+ public:
+  explicit JsonStream(std::FILE* out);
+  ~JsonStream();
+  JsonStream(const JsonStream&) = delete;
+  JsonStream& operator=(const JsonStream&) = delete;
+
+  bool add(const event::Alert& alert);        ///< false once a write failed
+  bool finish(const ReplayCounters& counters);  ///< closes the document; call once
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 } // namespace cw::core::alerts
