@@ -22,6 +22,7 @@ using detail::Ctx;
 using detail::fail;
 using detail::Node;
 using detail::NodePtr;
+using detail::PredicateNode;
 using detail::NativeFn;
 
 struct Program::Impl {
@@ -415,17 +416,9 @@ class MapNode : public Node {
   std::vector<NodePtr> vals_;
 };
 
-class NotNode : public Node {
+class NotNode : public PredicateNode {
  public:
-  NotNode(int pos, NodePtr x) : Node(pos), x_(std::move(x)) {}
-  bool eval(Ctx& c, Value& out) const override {
-    bool b = false;
-    if (!evalBool(c, b)) {
-      return false;
-    }
-    out = Value::boolean(b);
-    return true;
-  }
+  NotNode(int pos, NodePtr x) : PredicateNode(pos), x_(std::move(x)) {}
   bool evalBool(Ctx& c, bool& out) const override {
     if (!x_->evalBool(c, out)) {
       return false;
@@ -465,18 +458,10 @@ class NegNode : public Node {
   bool minus_;
 };
 
-class AndOrNode : public Node {
+class AndOrNode : public PredicateNode {
  public:
   AndOrNode(int pos, NodePtr l, NodePtr r, bool is_and)
-      : Node(pos), l_(std::move(l)), r_(std::move(r)), and_(is_and) {}
-  bool eval(Ctx& c, Value& out) const override {
-    bool b = false;
-    if (!evalBool(c, b)) {
-      return false;
-    }
-    out = Value::boolean(b);
-    return true;
-  }
+      : PredicateNode(pos), l_(std::move(l)), r_(std::move(r)), and_(is_and) {}
   bool evalBool(Ctx& c, bool& out) const override {
     if (!l_->evalBool(c, out)) {
       return false;
@@ -676,18 +661,10 @@ class BinaryNode : public Node {
 
 /// `x == 'lit'`, `x contains 'lit'`... with a constant string: no Value is built for x when it
 /// is an event field.
-class StrConstOpNode : public Node {
+class StrConstOpNode : public PredicateNode {
  public:
   StrConstOpNode(int pos, Op op, NodePtr x, std::string lit, bool negate)
-      : Node(pos), op_(op), x_(std::move(x)), lit_(std::move(lit)), negate_(negate) {}
-  bool eval(Ctx& c, Value& out) const override {
-    bool b = false;
-    if (!evalBool(c, b)) {
-      return false;
-    }
-    out = Value::boolean(b);
-    return true;
-  }
+      : PredicateNode(pos), op_(op), x_(std::move(x)), lit_(std::move(lit)), negate_(negate) {}
   bool evalBool(Ctx& c, bool& out) const override {
     Value scratch;
     std::string_view s;
@@ -720,18 +697,10 @@ class StrConstOpNode : public Node {
 };
 
 /// `x matches 'const'`: the regex is compiled once.
-class RegexNode : public Node {
+class RegexNode : public PredicateNode {
  public:
   RegexNode(int pos, NodePtr x, std::unique_ptr<RE2> re, bool negate)
-      : Node(pos), x_(std::move(x)), re_(std::move(re)), negate_(negate) {}
-  bool eval(Ctx& c, Value& out) const override {
-    bool b = false;
-    if (!evalBool(c, b)) {
-      return false;
-    }
-    out = Value::boolean(b);
-    return true;
-  }
+      : PredicateNode(pos), x_(std::move(x)), re_(std::move(re)), negate_(negate) {}
   bool evalBool(Ctx& c, bool& out) const override {
     Value scratch;
     std::string_view s;
@@ -754,10 +723,10 @@ class RegexNode : public Node {
 };
 
 /// `x in [const, ...]`: strings checked through a hash set, other kinds by `==`.
-class InConstNode : public Node {
+class InConstNode : public PredicateNode {
  public:
   InConstNode(int pos, NodePtr x, Value arr, bool negate)
-      : Node(pos), x_(std::move(x)), arr_(std::move(arr)), negate_(negate) {
+      : PredicateNode(pos), x_(std::move(x)), arr_(std::move(arr)), negate_(negate) {
     for (const Value& v : arr_.asArray()) {
       if (v.isString()) {
         strings_.insert(v.asString());
@@ -765,14 +734,6 @@ class InConstNode : public Node {
         others_.push_back(v);
       }
     }
-  }
-  bool eval(Ctx& c, Value& out) const override {
-    bool b = false;
-    if (!evalBool(c, b)) {
-      return false;
-    }
-    out = Value::boolean(b);
-    return true;
   }
   bool evalBool(Ctx& c, bool& out) const override {
     Value scratch;
@@ -800,18 +761,10 @@ class InConstNode : public Node {
 };
 
 /// `x in File('name')`: hash lookup in the loaded data file.
-class InFileNode : public Node {
+class InFileNode : public PredicateNode {
  public:
   InFileNode(int pos, NodePtr x, std::string file, bool negate)
-      : Node(pos), x_(std::move(x)), file_(std::move(file)), negate_(negate) {}
-  bool eval(Ctx& c, Value& out) const override {
-    bool b = false;
-    if (!evalBool(c, b)) {
-      return false;
-    }
-    out = Value::boolean(b);
-    return true;
-  }
+      : PredicateNode(pos), x_(std::move(x)), file_(std::move(file)), negate_(negate) {}
   bool evalBool(Ctx& c, bool& out) const override {
     Value scratch;
     std::string_view s;
@@ -1068,18 +1021,10 @@ class LetNode : public Node {
 /// body without effects): X is evaluated once, when the array has a first element (where the
 /// loop would evaluate it first), and looked up in the file's hash set instead of compared
 /// with every line. String lines equal only strings, so a non-string X is never found.
-class AnyEqFileNode : public Node {
+class AnyEqFileNode : public PredicateNode {
  public:
   AnyEqFileNode(int pos, NodePtr arr, NodePtr x, std::string file)
-      : Node(pos), arr_(std::move(arr)), x_(std::move(x)), file_(std::move(file)) {}
-  bool eval(Ctx& c, Value& out) const override {
-    bool b = false;
-    if (!evalBool(c, b)) {
-      return false;
-    }
-    out = Value::boolean(b);
-    return true;
-  }
+      : PredicateNode(pos), arr_(std::move(arr)), x_(std::move(x)), file_(std::move(file)) {}
   bool evalBool(Ctx& c, bool& out) const override {
     Value src;
     Value arr;
@@ -1931,10 +1876,10 @@ class Parser {
     NodePtr call = fold(std::make_unique<CallNode>(start, def, std::move(args)));
     if (of_element) {
       const int table_slot = next_slot_++;
-      auto n = std::make_unique<FileElementNode>(start, std::move(call), def->fn,
-                                                 closure_slots_.back(), table_slot);
-      closure_file_elems_.back().push_back(n.get());
-      return n;
+      auto node = std::make_unique<FileElementNode>(start, std::move(call), def->fn,
+                                                    closure_slots_.back(), table_slot);
+      closure_file_elems_.back().push_back(node.get());
+      return node;
     }
     if (def->pure && !call->isConst() && !was_piped && !closure_caches_.empty() &&
         variant_marks_ == marks) {

@@ -78,6 +78,21 @@ class Node {
 };
 using NodePtr = std::unique_ptr<Node>;
 
+/// A node that computes a bool: it implements evalBool() and gets eval() from it.
+class PredicateNode : public Node {
+ public:
+  using Node::Node;
+  bool eval(Ctx& c, Value& out) const final {
+    bool b = false;
+    if (!evalBool(c, b)) {
+      return false;
+    }
+    out = Value::boolean(b);
+    return true;
+  }
+  bool evalBool(Ctx& c, bool& out) const override = 0;
+};
+
 class ConstNode : public Node {
  public:
   ConstNode(int pos, Value v) : Node(pos), v_(std::move(v)) {}
