@@ -41,6 +41,36 @@ struct BucketManager::Impl {
   std::function<void(const std::string&, const event::Event&)> recorder;
   std::function<TimePoint()> clock = nowUtc;
   std::uint64_t next_bucket = 0;
+  std::uint64_t pours_since_sweep = 0;
+  std::int64_t last_sweep_ns = 0;
+
+  /// Replayed buckets expire lazily, when their key shows up again (section 4.3); a key that
+  /// never returns (one of a million scanning addresses) would keep its bucket forever. Every
+  /// few thousand events, once the log's clock has moved on, buckets idle past their lifetime
+  /// are dropped as the next pour would drop them: same alerts, bounded memory.
+  void sweepReplay(TimePoint now) {
+    constexpr std::uint64_t kPoursPerSweep = 4096;
+    constexpr std::int64_t kMinLogTimeBetweenSweeps = kMinute;
+    if (++pours_since_sweep < kPoursPerSweep ||
+        now.unix_nanos - last_sweep_ns < kMinLogTimeBetweenSweeps) {
+      return;
+    }
+    pours_since_sweep = 0;
+    last_sweep_ns = now.unix_nanos;
+    for (auto& stp : scenarios) {
+      const Scenario& s = stp->spec;
+      if (s.lifetime <= 0) {
+        continue;
+      }
+      std::erase_if(stp->buckets, [&](const auto& entry) {
+        const Bucket& b = *entry.second;
+        const bool idle = b.mode == event::ExpectMode::TimeMachine && b.total_count > 0 &&
+                          now.unix_nanos > b.last_ts.unix_nanos + s.lifetime;
+        stats.underflows += idle ? 1 : 0;
+        return idle;
+      });
+    }
+  }
 
   void runtimeError(const Scenario& s, std::string_view what, const std::string& message) {
     ++stats.errors;
@@ -393,6 +423,9 @@ void BucketManager::pour(const event::Event& evt, std::vector<event::Event>& out
       im.recorder(s.name, evt);
     }
     im.pourOne(st, key, evt, evt_value, time_cache, now_cache, out);
+  }
+  if (evt.expect_mode == event::ExpectMode::TimeMachine && time_cache) {
+    im.sweepReplay(*time_cache);
   }
 }
 

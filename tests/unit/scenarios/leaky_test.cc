@@ -473,3 +473,25 @@ TEST_CASE("hub ssh-bf and ssh-bf_user-enum on replayed events", "[scenario][corp
   // user-enum saw only two distinct users: its bucket is still alive.
   CHECK(m->liveBuckets() == 1);
 }
+
+TEST_CASE("replayed buckets whose key never returns are swept once idle past their lifetime",
+          "[scenario]") {
+  // Lifetime (capacity+1)*leakspeed = 60 s. 10,000 addresses, one a minute, each seen once.
+  // Sweeps run every 4096 pours: at pour 4096 (log minute 4095) and 8192 (minute 8191) they
+  // drop every bucket idle for more than 60 s, i.e. all but the last two, as the next pour of
+  // those keys would. 10,000 - 4094 - 4096 = 1,810 buckets remain, and no alert is raised.
+  Harness h;
+  auto m = h.load("type: leaky\nname: test/sweep\ndescription: d\nfilter: \"true\"\n"
+                  "groupby: evt.Meta.source_ip\ncapacity: 5\nleakspeed: 10s\n");
+  REQUIRE(m.ok());
+  std::vector<event::Event> out;
+  for (int i = 0; i < 10000; ++i) {
+    const auto t = TimePoint::fromUnixNanos(1700000000LL * kSecond + i * kMinute);
+    auto e = logEvent("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256),
+                      formatRfc3339Nano(t));
+    m->pour(e, out);
+  }
+  CHECK(out.empty());
+  CHECK(m->liveBuckets() == 1810);
+  CHECK(m->stats().underflows == 8190);
+}
