@@ -252,8 +252,11 @@ Result<bool> runEngine(const Options& opt, const hub::Hub& hub, const fs::path& 
   fs::path overrides;
   if (cfg.override_statics && cfg.override_statics.IsSequence() &&
       cfg.override_statics.size() > 0) {
-    overrides = fs::temp_directory_path() /
-                ("cw-hubtest-overrides-" + std::to_string(::getpid()) + ".yaml");
+    // Named like upstream's, so that it sorts before every other file of s00-raw.
+    const fs::path dir =
+        fs::temp_directory_path() / ("cw-hubtest-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    overrides = dir / "00_overrides.yaml";
     YAML::Emitter out;
     YAML::Node node;
     node["name"] = "overrides";
@@ -273,7 +276,7 @@ Result<bool> runEngine(const Options& opt, const hub::Hub& hub, const fs::path& 
   config.year = opt.current_year;
   auto loaded = agent::Agent::create(config, files);
   if (!overrides.empty()) {
-    fs::remove(overrides);
+    fs::remove_all(overrides.parent_path());
   }
   if (!loaded) {
     return loaded.error();

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <tuple>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -909,9 +910,18 @@ std::vector<std::string> loadNodes(const std::vector<ParserFile>& files,
   for (const auto& f : files) {
     sorted.push_back(&f);
   }
-  // parsers.md section 2: files load in ascending order of their full path.
+  // parsers.md section 2: files load in ascending order of their path in the installed layout,
+  // <config>/parsers/<stage>/<file name>: by stage, then file name (whatever folder or author
+  // the file comes from), then full path to keep the order total.
+  auto key = [](const ParserFile* f) {
+    const std::size_t slash = f->path.find_last_of('/');
+    const std::string_view name =
+        slash == std::string::npos ? std::string_view(f->path)
+                                   : std::string_view(f->path).substr(slash + 1);
+    return std::make_tuple(std::string_view(f->stage), name, std::string_view(f->path));
+  };
   std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const ParserFile* a, const ParserFile* b) { return a->path < b->path; });
+                   [&](const ParserFile* a, const ParserFile* b) { return key(a) < key(b); });
   for (const ParserFile* f : sorted) {
     loader.loadFile(*f);
   }
