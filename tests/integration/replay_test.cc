@@ -489,3 +489,28 @@ TEST_CASE("broken hub items are reported with file and line, exit 1", "[integrat
   CHECK_THAT(broken.err, Catch::Contains(hub.path("parsers/s01-parse/me/unknown-pattern.yaml")));
   CHECK_THAT(broken.err, Catch::Contains("NO_SUCH_PATTERN"));
 }
+
+TEST_CASE("a hub that holds no parser or cannot be read is an error, not a quiet replay",
+          "[integration]") {
+  TempDir tmp;
+  const std::string log =
+      tmp.file("auth.log", "Dec 10 06:55:46 h sshd[1]: Invalid user a from 192.0.2.1\n");
+  fs::create_directories(tmp.path("empty"));
+  const Run empty = crowdwall({"replay", "--file", log, "--type", "syslog", "--hub",
+                               tmp.path("empty")});
+  CHECK(empty.status == 1);
+  CHECK(empty.out.empty());
+  CHECK(empty.err == "crowdwall: no parser to load from " + tmp.path("empty") +
+                         ": is it a hub directory?\n");
+
+  // A copy of our hub whose scenarios link points nowhere (what `cp -r hub` of a tree with a
+  // relative link gives): named, exit 1.
+  tmp.file("hub/parsers/s01-parse/me/p.yaml",
+           "name: me/p\ndescription: d\nauthor: me\ngrok:\n  pattern: '%{IP:ip}'\n"
+           "  apply_on: Line.Raw\n");
+  fs::create_directory_symlink("../nowhere", tmp.path("hub/scenarios"));
+  const Run dangling = crowdwall({"replay", "--file", log, "--type", "syslog", "--hub",
+                                  tmp.path("hub")});
+  CHECK(dangling.status == 1);
+  CHECK(dangling.err == "crowdwall: " + tmp.path("hub/scenarios") + ": broken symbolic link\n");
+}

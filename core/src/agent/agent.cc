@@ -80,6 +80,15 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config) {
 
 Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config, const ItemFiles& files) {
   namespace fs = std::filesystem;
+  // Without a parser every line would pass through untouched and nothing could match: a
+  // wrong --hub or --collections, not something to replay quietly.
+  if (files.parsers.empty()) {
+    return makeError(ErrorCode::Config,
+                     "no parser to load from " + config.hub_dir +
+                         (config.collections.empty() ? std::string()
+                                                     : " with the selected collections") +
+                         ": is it a hub directory?");
+  }
   const std::string data_dir =
       config.data_dir.empty() ? (fs::path(config.hub_dir) / "data").string() : config.data_dir;
   // A hub without a patterns folder uses the built-in grok base set only.

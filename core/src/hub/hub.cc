@@ -152,16 +152,24 @@ Result<Hub> Hub::open(const std::string& dir) {
     hub.has_index_ = true;
   }
 
+  // Items that cannot be read are errors, never silently skipped: a hub that loses its
+  // scenarios to a permission or a dangling link would otherwise raise no alert, quietly.
+  std::vector<std::string> problems;
   std::set<std::pair<int, std::string>> seen;
   for (ItemType type : kTypes) {
     const fs::path root = fs::path(dir) / itemTypeName(type);
+    if (fs::is_symlink(root, ec) && !fs::exists(root, ec)) {
+      problems.push_back(root.string() + ": broken symbolic link");
+      continue;
+    }
     if (!fs::is_directory(root, ec)) {
       continue;
     }
     std::vector<fs::path> files;
-    for (auto it = fs::recursive_directory_iterator(
-             root, fs::directory_options::follow_directory_symlink, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code walk;
+    auto it = fs::recursive_directory_iterator(
+        root, fs::directory_options::follow_directory_symlink, walk);
+    for (; !walk && it != fs::recursive_directory_iterator(); it.increment(walk)) {
       const fs::path& p = it->path();
       if (p.filename().string().front() == '.') {
         if (it->is_directory(ec)) {
@@ -169,9 +177,17 @@ Result<Hub> Hub::open(const std::string& dir) {
         }
         continue;
       }
-      if (isYaml(p) && it->is_regular_file(ec)) {
-        files.push_back(p);
+      if (!isYaml(p)) {
+        continue;
       }
+      if (it->is_regular_file(ec)) {
+        files.push_back(p);
+      } else if (it->is_symlink(ec)) {
+        problems.push_back(p.string() + ": broken symbolic link");
+      }
+    }
+    if (walk) {
+      problems.push_back(root.string() + ": cannot read the folder: " + walk.message());
     }
     std::sort(files.begin(), files.end());
 
@@ -193,6 +209,7 @@ Result<Hub> Hub::open(const std::string& dir) {
       bool ok = false;
       const std::string text = readFile(item.path, ok);
       if (!ok) {
+        problems.push_back(item.path + ": cannot read the file");
         continue;
       }
       if (parts.size() == stage_levels + 2) {
@@ -215,6 +232,13 @@ Result<Hub> Hub::open(const std::string& dir) {
       }
       hub.items_.push_back(std::move(item));
     }
+  }
+  if (!problems.empty()) {
+    std::string all;
+    for (const std::string& p : problems) {
+      all += (all.empty() ? "" : "\n") + p;
+    }
+    return makeError(ErrorCode::Io, all);
   }
   return hub;
 }
