@@ -111,7 +111,9 @@ int runReplay(int argc, char** argv) {
 
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    // No positional arguments: a stray word is a mistake, not something to ignore.
+    const po::positional_options_description none;
+    po::store(po::command_line_parser(argc, argv).options(options).positional(none).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     return usageError(e.what());

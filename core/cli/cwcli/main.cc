@@ -64,6 +64,14 @@ int hubtestRun(int argc, char** argv) {
     std::cerr << "cwcli hubtest run: " << e.what() << "\n" << desc << "\n";
     return 2;
   }
+  if (vm.count("year") != 0 && (opt.current_year < 1678 || opt.current_year > 2261)) {
+    std::cerr << "cwcli hubtest run: --year must be between 1678 and 2261\n";
+    return 2;
+  }
+  if (opt.timeout_s < 1 || jobs < 1) {
+    std::cerr << "cwcli hubtest run: --timeout and --jobs must be at least 1\n";
+    return 2;
+  }
   if (opt.tests_dir.empty()) {
     opt.tests_dir = opt.hub_dir + "/.tests";
   }
@@ -129,7 +137,8 @@ int explainCommand(int argc, char** argv) {
       "year", po::value(&opt.agent.year), "year of year-less timestamps (default: this year)");
   po::variables_map vm;
   try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
+    const po::positional_options_description none;  // a stray word is a mistake
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(none).run(), vm);
     if (vm.count("help")) {
       std::cout << desc << "\n";
       return 0;
@@ -141,6 +150,10 @@ int explainCommand(int argc, char** argv) {
   }
   if (file.empty() == lines.empty()) {
     std::cerr << "cwcli explain: give either --file or --log\n";
+    return 2;
+  }
+  if (vm.count("year") != 0 && (opt.agent.year < 1678 || opt.agent.year > 2261)) {
+    std::cerr << "cwcli explain: --year must be between 1678 and 2261\n";
     return 2;
   }
   for (const std::string& l : labels) {
@@ -177,8 +190,12 @@ int main(int argc, char** argv) {
     std::cout << "cwcli " << CW_VERSION << "\n";
     return 0;
   }
-  if (command == "hubtest" && argc >= 3 && std::string(argv[2]) == "run") {
-    return hubtestRun(argc - 2, argv + 2);
+  if (command == "hubtest") {
+    if (argc >= 3 && std::string(argv[2]) == "run") {
+      return hubtestRun(argc - 2, argv + 2);
+    }
+    std::cerr << "cwcli hubtest: the only subcommand is 'run'\n" << kUsage;
+    return 2;
   }
   if (command == "explain") {
     return explainCommand(argc - 1, argv + 1);
