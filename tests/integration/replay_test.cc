@@ -301,6 +301,9 @@ TEST_CASE("current CrowdSec hub: nginx collection on apache-access-10k", "[integ
   REQUIRE(bare.status == 0);
   CHECK(statOf(bare, "parsed") == 0);
   CHECK(statOf(bare, "unparsed") == 10000);
+  CHECK(bare.err == "crowdwall: no line was parsed: check --type (nginx) and that the enabled "
+                    "items include a first-stage parser for it (CrowdSec's come with "
+                    "crowdsecurity/linux)\n");
 
   // A hub view of the corpus with one extra collection: the raw-line parser and date parsing
   // (taken from crowdsecurity/linux without its rDNS whitelists, which would query DNS) plus

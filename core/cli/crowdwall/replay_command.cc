@@ -136,8 +136,10 @@ int runReplay(int argc, char** argv) {
     // Outside this range a timestamp no longer fits int64 nanoseconds.
     return usageError("--year must be between 1678 and 2261");
   }
-  if (max_line == 0) {
-    return usageError("--max-line-bytes must be positive");
+  // A negative number wraps around in an unsigned option: bound it to something sane.
+  constexpr std::size_t kMaxLineLimit = std::size_t{1} << 30;
+  if (max_line == 0 || max_line > kMaxLineLimit) {
+    return usageError("--max-line-bytes must be between 1 and 1073741824");
   }
 
   core::agent::ReplayInput input;
@@ -195,6 +197,13 @@ int runReplay(int argc, char** argv) {
   if (!result) {
     printErrors(result.error().message);
     return 1;
+  }
+  if (result->counters.parsed == 0 && result->counters.unparsed > 0) {
+    std::fprintf(stderr,
+                 "crowdwall: no line was parsed: check --type (%s) and that the enabled items "
+                 "include a first-stage parser for it (CrowdSec's come with "
+                 "crowdsecurity/linux)\n",
+                 input.type.c_str());
   }
   if (json) {
     written = stream->finish(result->counters) && written;

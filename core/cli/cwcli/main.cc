@@ -76,6 +76,10 @@ int hubtestRun(int argc, char** argv) {
     opt.tests_dir = opt.hub_dir + "/.tests";
   }
   opt.isolate = vm.count("no-isolation") == 0;
+  if (all && !names.empty()) {
+    std::cerr << "cwcli hubtest run: give case names or --all, not both\n";
+    return 2;
+  }
   if (all) {
     names = cw::core::hubtest::listCases(opt.tests_dir);
     if (names.empty()) {

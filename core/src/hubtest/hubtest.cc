@@ -409,6 +409,10 @@ CaseResult runCaseInProcess(const Options& opt, const hub::Hub& hub, const std::
   CaseResult result;
   result.name = name;
   const fs::path case_dir = fs::path(opt.tests_dir) / name;
+  if (!fs::exists(case_dir / "config.yaml")) {
+    result.message = "no test case '" + name + "' in " + opt.tests_dir;
+    return result;
+  }
   auto cfg = loadConfig(case_dir / "config.yaml");
   if (!cfg) {
     result.message = cfg.error().message;
