@@ -59,8 +59,8 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config) {
   if (!hub) {
     return hub.error();
   }
-  auto selection =
-      config.collections.empty() ? Result<hub::Selection>(hub->all()) : hub->resolve(config.collections);
+  auto selection = config.collections.empty() ? Result<hub::Selection>(hub->all())
+                                              : hub->resolve(config.collections);
   if (!selection) {
     return selection.error();
   }

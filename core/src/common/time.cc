@@ -104,7 +104,8 @@ std::optional<TimePoint> fromCivil(const CivilTime& c, std::int32_t offset_s) {
 
 TimePoint nowUtc() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return TimePoint::fromUnixNanos(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+  return TimePoint::fromUnixNanos(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
 }
 
 // ---------------------------------------------------------------------------------------------

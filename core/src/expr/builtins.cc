@@ -42,7 +42,8 @@ bool fnAbs(Ctx& c, std::span<Value> a, Value& out) {
   if (!wantNumber(c, "abs", a[0])) {
     return false;
   }
-  out = a[0].isInt() ? Value::integer(std::llabs(a[0].asInt())) : Value::real(std::fabs(a[0].asFloat()));
+  out = a[0].isInt() ? Value::integer(std::llabs(a[0].asInt()))
+                     : Value::real(std::fabs(a[0].asFloat()));
   return true;
 }
 
@@ -540,9 +541,9 @@ bool base64Decode(std::string_view in, std::string& out) {
         }
       }
     }
-    const std::uint32_t n = (static_cast<std::uint32_t>(v[0]) << 18) |
-                            (static_cast<std::uint32_t>(v[1]) << 12) |
-                            (static_cast<std::uint32_t>(v[2]) << 6) | static_cast<std::uint32_t>(v[3]);
+    const std::uint32_t n =
+        (static_cast<std::uint32_t>(v[0]) << 18) | (static_cast<std::uint32_t>(v[1]) << 12) |
+        (static_cast<std::uint32_t>(v[2]) << 6) | static_cast<std::uint32_t>(v[3]);
     out.push_back(static_cast<char>((n >> 16) & 0xFF));
     if (pad < 2) {
       out.push_back(static_cast<char>((n >> 8) & 0xFF));
@@ -613,9 +614,12 @@ bool fnDate(Ctx& c, std::span<Value> a, Value& out) {
     out = Value::time(*t);
     return true;
   }
-  static const char* kLayouts[] = {"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05.999999999Z07:00",
-                                   "2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05",
-                                   "2006-01-02", "2006-01-02T15:04:05"};
+  static const char* kLayouts[] = {"2006-01-02T15:04:05Z07:00",
+                                   "2006-01-02T15:04:05.999999999Z07:00",
+                                   "2006-01-02 15:04:05 -0700",
+                                   "2006-01-02 15:04:05",
+                                   "2006-01-02",
+                                   "2006-01-02T15:04:05"};
   for (const char* l : kLayouts) {
     if (const auto t = parseGoLayout(l, s)) {
       out = Value::time(*t);

@@ -315,7 +315,8 @@ class EventStrNode : public Node {
 /// The `evt.Line` struct as a path prefix (resolved further by the parser).
 class EventLineNode : public Node {
  public:
-  EventLineNode(int pos, NodePtr generic, int var) : Node(pos), generic_(std::move(generic)), var_(var) {}
+  EventLineNode(int pos, NodePtr generic, int var)
+      : Node(pos), generic_(std::move(generic)), var_(var) {}
   bool eval(Ctx& c, Value& out) const override { return generic_->eval(c, out); }
   int var() const { return var_; }
 
@@ -1374,7 +1375,9 @@ class Parser {
     }
   }
   static std::string tokenText(const detail::Token& t) {
-    return t.kind == detail::Tok::End ? "end of expression" : t.kind == detail::Tok::String ? "\"" + t.text + "\"" : t.text;
+    return t.kind == detail::Tok::End      ? "end of expression"
+           : t.kind == detail::Tok::String ? "\"" + t.text + "\""
+                                           : t.text;
   }
   /// Every read of a closure element or let binding bumps variant_marks_: a call parsed
   /// without a bump in between reads nothing that changes from one element to the next.
@@ -2034,7 +2037,8 @@ class Parser {
       advance();
       NodePtr to = isOp("]") ? nullptr : parseExpression(0);
       expectOp("]");
-      return fold(std::make_unique<SliceNode>(start, std::move(obj), std::move(key), std::move(to)));
+      return fold(
+          std::make_unique<SliceNode>(start, std::move(obj), std::move(key), std::move(to)));
     }
     if (!expectOp("]")) {
       return obj;
@@ -2050,7 +2054,8 @@ class Parser {
 
   int eventVar(const Node* n) const {
     const auto* v = dynamic_cast<const VarNode*>(n);
-    if (v == nullptr || env_.variables[static_cast<std::size_t>(v->index())].type != VarType::Event) {
+    if (v == nullptr ||
+        env_.variables[static_cast<std::size_t>(v->index())].type != VarType::Event) {
       return -1;
     }
     return v->index();

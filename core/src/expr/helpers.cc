@@ -940,7 +940,8 @@ bool fnJsonExtract(Ctx& c, std::span<Value> a, Value& out) {
     out = Value::stringView("");
     return true;
   }
-  out = a[0].substr(static_cast<std::size_t>(rawText(span).data() - js.data()), rawText(span).size());
+  out =
+      a[0].substr(static_cast<std::size_t>(rawText(span).data() - js.data()), rawText(span).size());
   if (rawText(span).empty()) {
     out = Value::stringView("");
   }
@@ -1127,8 +1128,9 @@ bool fnParseKvLax(Ctx& c, std::span<Value> a, Value& out) {
     } else {
       val = std::string(v);
     }
-    dest.insert_or_assign(std::string(s.substr(keys[k].key_start, keys[k].key_end - keys[k].key_start)),
-                          Value::string(std::move(val)));
+    dest.insert_or_assign(
+        std::string(s.substr(keys[k].key_start, keys[k].key_end - keys[k].key_start)),
+        Value::string(std::move(val)));
   }
   out = Value();
   return true;
@@ -1206,7 +1208,8 @@ bool fnIpInRange(Ctx& c, std::span<Value> a, Value& out) {
   Ip ip{};
   Ip net{};
   const std::size_t slash = cidr.find('/');
-  if (!parseIp(ips, ip) || slash == std::string_view::npos || !parseIp(cidr.substr(0, slash), net)) {
+  if (!parseIp(ips, ip) || slash == std::string_view::npos ||
+      !parseIp(cidr.substr(0, slash), net)) {
     return true;
   }
   const std::string bits_s(cidr.substr(slash + 1));
@@ -1373,11 +1376,12 @@ bool fnGeoIpEnrich(Ctx& c, std::span<Value> a, Value& out) {
   static const char* const kLon[] = {"location", "longitude", nullptr};
   static const char* const kCity[] = {"city", "names", "en", nullptr};
   Value eu = mmdbString(res, kEu);
-  out = Value::map({{"Country", Value::map({{"IsoCode", mmdbString(res, kIso)},
-                                            {"IsInEuropeanUnion", eu.isBool() ? eu : Value::boolean(false)}})},
-                    {"Location", Value::map({{"Latitude", mmdbString(res, kLat)},
-                                             {"Longitude", mmdbString(res, kLon)}})},
-                    {"City", Value::map({{"Names", Value::map({{"en", mmdbString(res, kCity)}})}})}});
+  out = Value::map(
+      {{"Country", Value::map({{"IsoCode", mmdbString(res, kIso)},
+                               {"IsInEuropeanUnion", eu.isBool() ? eu : Value::boolean(false)}})},
+       {"Location",
+        Value::map({{"Latitude", mmdbString(res, kLat)}, {"Longitude", mmdbString(res, kLon)}})},
+       {"City", Value::map({{"Names", Value::map({{"en", mmdbString(res, kCity)}})}})}});
   return true;
 }
 

@@ -8,8 +8,12 @@ namespace cw::core::expr::detail {
 
 namespace {
 
-bool isIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
-bool isIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
+bool isIdentStart(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+}
+bool isIdentChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+}
 
 void appendUtf8(std::string& s, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -189,7 +193,8 @@ bool tokenize(std::string_view src, std::vector<Token>& out, std::string& error,
         const char b = static_cast<char>(std::tolower(static_cast<unsigned char>(src[i + 1])));
         base = b == 'x' ? 16 : (b == 'o' ? 8 : 2);
         j += 2;
-        while (j < src.size() && (std::isxdigit(static_cast<unsigned char>(src[j])) || src[j] == '_')) {
+        while (j < src.size() &&
+               (std::isxdigit(static_cast<unsigned char>(src[j])) || src[j] == '_')) {
           if (src[j] != '_') {
             digits.push_back(src[j]);
           }

@@ -219,8 +219,8 @@ Result<ResolvedItem> resolveItem(const hub::Hub& hub, hub::ItemType type, const 
 }
 
 /// Runs the log of a case through the items; fills `run`.
-Result<bool> runEngine(const Options& opt, const hub::Hub& hub, const fs::path& case_dir, const CaseConfig& cfg,
-                       CaseRun& run) {
+Result<bool> runEngine(const Options& opt, const hub::Hub& hub, const fs::path& case_dir,
+                       const CaseConfig& cfg, CaseRun& run) {
   agent::ItemFiles files;
   auto& parser_files = files.parsers;
   auto& postoverflow_files = files.postoverflows;
@@ -228,7 +228,8 @@ Result<bool> runEngine(const Options& opt, const hub::Hub& hub, const fs::path& 
   std::vector<std::string> errors;
   for (const std::string& name : cfg.parsers) {
     auto item = resolveItem(hub, hub::ItemType::Parser, name, case_dir);
-    item ? parser_files.push_back({item->path, item->stage}) : errors.push_back(item.error().message);
+    item ? parser_files.push_back({item->path, item->stage})
+         : errors.push_back(item.error().message);
   }
   for (const std::string& name : cfg.postoverflows) {
     auto item = resolveItem(hub, hub::ItemType::PostOverflow, name, case_dir);
@@ -392,7 +393,8 @@ Result<bool> checkAsserts(const fs::path& file, const Value& results, expr::Serv
         auto actual = expr::Program::compile(lhs, env);
         if (actual) {
           auto v = actual->run(vars);
-          message += v ? " (actual: " + v->toString() + ")" : " (actual: " + v.error().message + ")";
+          message +=
+              v ? " (actual: " + v->toString() + ")" : " (actual: " + v.error().message + ")";
         }
       }
       return false;

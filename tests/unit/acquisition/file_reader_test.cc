@@ -102,7 +102,8 @@ TEST_CASE("readFileLines reads a file in chunks", "[acquisition]") {
   options.chunk_bytes = 7;
   options.max_line_bytes = 50;
   std::vector<std::string> lines;
-  auto stats = acq::readFileLines(path, options, [&](std::string_view l) { lines.emplace_back(l); });
+  auto stats =
+      acq::readFileLines(path, options, [&](std::string_view l) { lines.emplace_back(l); });
   std::filesystem::remove(path);
   REQUIRE(stats.ok());
   CHECK(stats->lines == 1001);

@@ -22,7 +22,8 @@ fs::path writeTemp(const std::string& name, const std::string& content) {
 
 TEST_CASE("JsonExtract returns raw token text", "[expr][helpers]") {
   ExprRunner r;
-  r.event.parsed.set("j", R"({"a":{"b":"x\"y","n":12.50,"t":true,"arr":[1,{"c":"d"}],"o":{"k":1}}})");
+  r.event.parsed.set("j",
+                     R"({"a":{"b":"x\"y","n":12.50,"t":true,"arr":[1,{"c":"d"}],"o":{"k":1}}})");
   CHECK(r.show("JsonExtract(evt.Parsed.j, 'a.b')") == "'x\\\"y'");  // quotes kept escaped
   CHECK(r.show("JsonExtract(evt.Parsed.j, 'a.n')") == "'12.50'");
   CHECK(r.show("JsonExtract(evt.Parsed.j, 'a.t')") == "'true'");
@@ -45,7 +46,8 @@ TEST_CASE("UnmarshalJSON writes into the target map, errors on bad JSON", "[expr
   CHECK(r.show("evt.Unmarshaled.x.n == 3") == "true");
   CHECK(r.show("evt.Unmarshaled.x.missing") == "nil");
   r.event.parsed.set("message", "{oops");
-  CHECK(r.show("UnmarshalJSON(evt.Parsed.message, evt.Unmarshaled, 'y')").rfind("ERR:UnmarshalJSON(): ", 0) == 0);
+  CHECK(r.show("UnmarshalJSON(evt.Parsed.message, evt.Unmarshaled, 'y')")
+            .rfind("ERR:UnmarshalJSON(): ", 0) == 0);
 }
 
 TEST_CASE("ParseKV and ParseKVLax", "[expr][helpers]") {
@@ -99,7 +101,8 @@ TEST_CASE("string and misc helpers", "[expr][helpers]") {
   CHECK(r.show("Split('a b', ' ')") == "[\"a\",\"b\"]");
   CHECK(r.show("Split('abc', ',')") == "[\"abc\"]");
   CHECK(r.show("SplitN('a,b,c', ',', 2)") == "[\"a\",\"b,c\"]");
-  CHECK(r.show("TrimSpace('  x \\n') + TrimPrefix('abc', 'a') + TrimSuffix('abc', 'c')") == "'xbcab'");
+  CHECK(r.show("TrimSpace('  x \\n') + TrimPrefix('abc', 'a') + TrimSuffix('abc', 'c')") ==
+        "'xbcab'");
   CHECK(r.show("Trim('xxaxx', 'x') + TrimLeft('xxa', 'x') + TrimRight('axx', 'x')") == "'aaa'");
   CHECK(r.show("Fields('  a  b\\tc ')") == "[\"a\",\"b\",\"c\"]");
   CHECK(r.show("Get(['a', 'b'], 1) + Get(['a'], 5)") == "'b'");
@@ -125,7 +128,8 @@ TEST_CASE("URL helpers", "[expr][helpers]") {
   CHECK(r.show("ParseUri('/p?a=1&b=x%20y&a=2')") == "{\"a\":[\"1\",\"2\"],\"b\":[\"x y\"]}");
   CHECK(r.show("ExtractQueryParam('/p?q=1', 'q')") == "[\"1\"]");
   CHECK(r.show("ExtractQueryParam('/p?q=1', 'z')") == "[]");
-  CHECK(r.show("PathUnescape('%2Fetc%2Fpasswd') + ' ' + PathUnescape('%zz')") == "'/etc/passwd %zz'");
+  CHECK(r.show("PathUnescape('%2Fetc%2Fpasswd') + ' ' + PathUnescape('%zz')") ==
+        "'/etc/passwd %zz'");
   CHECK(r.show("QueryUnescape('a+b%21')") == "'a b!'");
   CHECK(r.show("QueryEscape('a b/c') + ' ' + PathEscape('a b/c')") == "'a+b%2Fc a%20b%2Fc'");
 }
@@ -149,7 +153,8 @@ TEST_CASE("Distance and intervals", "[expr][helpers]") {
   CHECK(r.show("int(Distance('48.8566', '2.3522', '51.5074', '-0.1278'))") == "343");
   CHECK(r.show("Distance('0', '0', '51.5', '0')") == "0.000000");
   CHECK(r.show("Distance('x', '0', '1', '1')") == "ERR:Distance(): invalid coordinate \"x\"");
-  CHECK(r.show("MedianInterval([evt.Time])") == "ERR:need at least two times to compute an interval");
+  CHECK(r.show("MedianInterval([evt.Time])") ==
+        "ERR:need at least two times to compute an interval");
 }
 
 TEST_CASE("data files: string, regexp, map with comment skipping", "[expr][helpers]") {
@@ -227,10 +232,11 @@ TEST_CASE("extra functions registered by the caller", "[expr]") {
   cw::core::expr::Environment env;
   env.services = &s;
   env.variables = {{"results", cw::core::expr::VarType::Any}};
-  env.addFunction("basename", [](std::span<const cw::core::Value> a) -> cw::core::Result<cw::core::Value> {
-    const std::string_view p = a[0].asString();
-    return cw::core::Value::string(std::string(p.substr(p.rfind('/') + 1)));
-  });
+  env.addFunction("basename",
+                  [](std::span<const cw::core::Value> a) -> cw::core::Result<cw::core::Value> {
+                    const std::string_view p = a[0].asString();
+                    return cw::core::Value::string(std::string(p.substr(p.rfind('/') + 1)));
+                  });
   auto p = cw::core::expr::Program::compile("basename(results[0]) == 'auth.log'", env);
   REQUIRE(p.ok());
   cw::core::Value results = cw::core::Value::array({cw::core::Value::string("/var/log/auth.log")});

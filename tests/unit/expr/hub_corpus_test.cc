@@ -80,7 +80,8 @@ std::vector<fs::path> yamlFiles(const fs::path& dir) {
     return files;
   }
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file() && (e.path().extension() == ".yaml" || e.path().extension() == ".yml")) {
+    if (e.is_regular_file() &&
+        (e.path().extension() == ".yaml" || e.path().extension() == ".yml")) {
       files.push_back(e.path());
     }
   }

@@ -192,7 +192,8 @@ TEST_CASE("event bindings", "[expr]") {
   e.line.module = "file";
   e.line.labels.set("type", "syslog");
   e.str_time = "Feb 12 10:00:00";
-  e.time = cw::core::TimePoint::fromUnixNanos(1770890400LL * cw::core::kSecond);  // Thu 2026-02-12 10:00 UTC
+  e.time = cw::core::TimePoint::fromUnixNanos(1770890400LL *
+                                              cw::core::kSecond);  // Thu 2026-02-12 10:00 UTC
   CHECK(r.show("evt.Line.Raw + '|' + evt.Line.Src + '|' + evt.Line.Module") ==
         "'raw line|/var/log/auth.log|file'");
   CHECK(r.show("evt.Line.Labels.type") == "'syslog'");
@@ -219,8 +220,10 @@ TEST_CASE("event bindings", "[expr]") {
   e.overflow.api_alerts.push_back(a);
   e.overflow.sources["1.2.3.4"] = a.source;
   CHECK(r.show("evt.Overflow.Alert.Source.IP") == "'1.2.3.4'");
-  CHECK(r.show("evt.Overflow.Alert.GetScenario() + ' ' + string(evt.Overflow.Alert.GetEventsCount())") ==
-        "'crowdsecurity/ssh-bf 6'");
+  CHECK(
+      r.show(
+          "evt.Overflow.Alert.GetScenario() + ' ' + string(evt.Overflow.Alert.GetEventsCount())") ==
+      "'crowdsecurity/ssh-bf 6'");
   CHECK(r.show("'1.2.3.4' in evt.Overflow.GetSources()") == "true");
   CHECK(r.show("evt.Overflow.Sources['1.2.3.4'].GetScope()") == "'Ip'");
   CHECK(r.show("evt.Overflow.Alert.Events[0].GetMeta('user')") == "'root'");
@@ -284,10 +287,13 @@ TEST_CASE("calls that do not depend on the closure element give the same results
   CHECK(r.show("count(['Q=', 'q=', 'ALERT'], {Upper(evt.Parsed.args) startsWith #})") == "1");
   CHECK(r.show("map([1, 2], {len(evt.Parsed.args) + #})") == "[28,29]");
   // Nested closures: the inner call depends on the outer element, so it follows it.
-  CHECK(r.show("map(['a', 'b'], {let u = #; map([1, 2], {Upper(u) + Lower(evt.Parsed.args[0:1])})})") ==
-        "[[\"Aq\",\"Aq\"],[\"Bq\",\"Bq\"]]");
-  CHECK(r.show("map(['a', 'b'], {let u = Upper(#); map([1], {u + Upper(evt.Parsed.args[0:2])})})") ==
-        "[[\"AQ=\"],[\"BQ=\"]]");
+  CHECK(
+      r.show(
+          "map(['a', 'b'], {let u = #; map([1, 2], {Upper(u) + Lower(evt.Parsed.args[0:1])})})") ==
+      "[[\"Aq\",\"Aq\"],[\"Bq\",\"Bq\"]]");
+  CHECK(
+      r.show("map(['a', 'b'], {let u = Upper(#); map([1], {u + Upper(evt.Parsed.args[0:2])})})") ==
+      "[[\"AQ=\"],[\"BQ=\"]]");
   // The same program run twice on different events sees each event's value.
   auto env = cw::core::expr::Environment::forEvent(r.services);
   auto p = cw::core::expr::Program::compile("any(['A', 'B'], {Upper(evt.Meta.m) == #})", env);

@@ -175,7 +175,8 @@ TEST_CASE("installed layout items take their name from the name field", "[hub]")
   dir.write("parsers/s01-parse/sshd-logs.yaml",
             "# comment\nonsuccess: next_stage\nname: crowdsecurity/sshd-logs\n");
   dir.write("parsers/s00-raw/local.yaml", "filter: true\n");
-  dir.write("scenarios/ssh-bf.yaml", "type: leaky\nname: \"crowdsecurity/ssh-bf\"\n---\nname: x/y\n");
+  dir.write("scenarios/ssh-bf.yaml",
+            "type: leaky\nname: \"crowdsecurity/ssh-bf\"\n---\nname: x/y\n");
   dir.write("collections/sshd.yaml",
             "name: crowdsecurity/sshd\nparsers:\n  - crowdsecurity/sshd-logs\n"
             "scenarios:\n  - crowdsecurity/ssh-bf\n");

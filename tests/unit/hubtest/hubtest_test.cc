@@ -135,7 +135,8 @@ TEST_CASE("hub test errors: unknown item, empty asserts, runtime error", "[hubte
     CHECK(r.message == "parser.assert is empty: assertions need writing and review");
   }
   SECTION("index out of range") {
-    write(hub.root / "tests/ok/scenario.assert", "results[5].Overflow.Alert.GetEventsCount() == 2\n");
+    write(hub.root / "tests/ok/scenario.assert",
+          "results[5].Overflow.Alert.GetEventsCount() == 2\n");
     const CaseResult r = runOne(hub, "ok");
     CHECK(r.outcome == Outcome::Error);
     CHECK_THAT(r.message, Catch::StartsWith("scenario.assert:1: "));
@@ -170,7 +171,8 @@ TEST_CASE("listCases finds case folders in name order", "[hubtest]") {
 
 TEST_CASE("runAll runs cases side by side and reports them in the given order", "[hubtest]") {
   MiniHub hub;
-  write(hub.root / "tests/bad/config.yaml", "parsers:\n- me/none\nlog_file: in.log\nlog_type: kv\n");
+  write(hub.root / "tests/bad/config.yaml",
+        "parsers:\n- me/none\nlog_file: in.log\nlog_type: kv\n");
   auto runner = Runner::create(hub.options());
   REQUIRE(runner.ok());
   std::vector<std::string> seen;

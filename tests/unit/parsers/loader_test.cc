@@ -120,7 +120,8 @@ grok:
 
 TEST_CASE("broken YAML is an error with the file and line", "[parsers][load]") {
   Fixture f;
-  const std::string err = loadError(f, "name: test/broken\nstatics:\n  - meta: a\n    value: [1, 2\n");
+  const std::string err =
+      loadError(f, "name: test/broken\nstatics:\n  - meta: a\n    value: [1, 2\n");
   const std::string file = (f.dir() / "s01-parse" / "p.yaml").string();
   CHECK_THAT(err, Catch::Contains(file + ": invalid YAML at line "));
 }

@@ -74,7 +74,8 @@ statics:
   CHECK(e.process);
   CHECK(e.stage == "s01-parse");
   CHECK(e.meta.get("parsed") == "yes");
-  CHECK(rec == std::vector<Record>{{"s00-raw", "test/raw", true}, {"s01-parse", "test/parse", true}});
+  CHECK(rec ==
+        std::vector<Record>{{"s00-raw", "test/raw", true}, {"s01-parse", "test/parse", true}});
   CHECK(p->stats().parsed == 1);
 }
 

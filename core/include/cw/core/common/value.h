@@ -27,7 +27,18 @@ struct HostType;
 /// objects (the Event, its Overflow, a Source, hub-test results) through a HostType table.
 class Value {
  public:
-  enum class Kind : std::uint8_t { Nil, Bool, Int, Float, String, Duration, Time, Array, Map, Host };
+  enum class Kind : std::uint8_t {
+    Nil,
+    Bool,
+    Int,
+    Float,
+    String,
+    Duration,
+    Time,
+    Array,
+    Map,
+    Host
+  };
 
   Value() = default;
 
