@@ -14,6 +14,8 @@ namespace {
 
 using K = Value::Kind;
 
+}  // namespace
+
 bool wantString(Ctx& c, std::string_view fn, const Value& v, std::string_view& out) {
   if (!v.isString()) {
     return fail(c, std::string(fn) + "() expects a string, got " + kindOf(v));
@@ -21,6 +23,8 @@ bool wantString(Ctx& c, std::string_view fn, const Value& v, std::string_view& o
   out = v.asString();
   return true;
 }
+
+namespace {
 
 bool wantNumber(Ctx& c, std::string_view fn, const Value& v) {
   if (!v.isNumber()) {
@@ -260,8 +264,6 @@ bool fnTrimAffix(Ctx& c, std::span<Value> a, Value& out) {
 }  // namespace
 
 // Shared with helpers.cc (Upper/Lower have the same semantics).
-std::string asciiAndUtf8Case(std::string_view s, bool upper);
-
 std::string asciiAndUtf8Case(std::string_view s, bool upper) {
   // ASCII fast path (no locale call per byte); non-ASCII bytes (UTF-8 sequences) are mapped
   // for the Latin-1 supplement, which covers the log content seen in practice.
@@ -301,9 +303,6 @@ bool fnCase(Ctx& c, std::span<Value> a, Value& out) {
 }
 
 }  // namespace
-
-// Go strings.Split / SplitAfter / SplitN semantics.
-ValueArray goSplit(const Value& sv, std::string_view sep, bool after, std::int64_t n);
 
 ValueArray goSplit(const Value& sv, std::string_view sep, bool after, std::int64_t n) {
   ValueArray r;
@@ -379,28 +378,7 @@ bool fnReplace(Ctx& c, std::span<Value> a, Value& out) {
       !wantString(c, "replace", a[2], n)) {
     return false;
   }
-  std::string r;
-  if (o.empty()) {
-    // Go inserts `new` before each character and at the end.
-    r.append(n);
-    for (const char ch : s) {
-      r.push_back(ch);
-      r.append(n);
-    }
-    out = Value::string(std::move(r));
-    return true;
-  }
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t p = s.find(o, start);
-    if (p == std::string_view::npos) {
-      break;
-    }
-    r.append(s.substr(start, p - start)).append(n);
-    start = p + o.size();
-  }
-  r.append(s.substr(start));
-  out = Value::string(std::move(r));
+  out = Value::string(replaceN(s, o, n, -1));
   return true;
 }
 
@@ -467,8 +445,6 @@ bool fnFromJson(Ctx& c, std::span<Value> a, Value& out) {
 }  // namespace
 
 std::string base64Encode(std::string_view in);
-bool base64Decode(std::string_view in, std::string& out);
-
 std::string base64Encode(std::string_view in) {
   static const char* kAlphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

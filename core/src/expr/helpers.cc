@@ -18,113 +18,8 @@
 
 namespace cw::core::expr::detail {
 
-std::string asciiAndUtf8Case(std::string_view s, bool upper);
-ValueArray goSplit(const Value& sv, std::string_view sep, bool after, std::int64_t n);
-bool base64Decode(std::string_view in, std::string& out);
-// xml.cc
-bool xmlGetNodeValue(std::string_view xml, std::string_view path, std::string* attr,
-                     std::string& out);
-// jsonextract in this file
-namespace {
-
-using K = Value::Kind;
-
-bool str(Ctx& c, std::string_view fn, const Value& v, std::string_view& out) {
-  if (!v.isString()) {
-    return fail(c, std::string(fn) + "() expects a string argument, got " + kindOf(v));
-  }
-  out = v.asString();
-  return true;
-}
-
-bool isSpace(char ch) {
-  return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
-}
-
-// ------------------------------------------------------------------------------ strings
-
-template <bool kUpper>
-bool fnCase(Ctx& c, std::span<Value> a, Value& out) {
-  std::string_view s;
-  if (!str(c, kUpper ? "Upper" : "Lower", a[0], s)) {
-    return false;
-  }
-  out = Value::string(asciiAndUtf8Case(s, kUpper));
-  return true;
-}
-
-template <bool kAfter, bool kN>
-bool fnSplitGo(Ctx& c, std::span<Value> a, Value& out) {
-  std::string_view s;
-  std::string_view sep;
-  if (!str(c, "Split", a[0], s) || !str(c, "Split", a[1], sep)) {
-    return false;
-  }
-  std::int64_t n = -1;
-  if (kN) {
-    if (!a[2].isInt()) {
-      return fail(c, "SplitN() expects an int count");
-    }
-    n = a[2].asInt();
-  }
-  out = Value::array(goSplit(a[0], sep, kAfter, n));
-  return true;
-}
-
-bool fnJoin(Ctx& c, std::span<Value> a, Value& out) {
-  std::string_view sep;
-  if (a[0].kind() != K::Array || !str(c, "Join", a[1], sep)) {
-    return fail(c, "Join() expects a list of strings and a separator");
-  }
-  std::string r;
-  for (std::size_t i = 0; i < a[0].asArray().size(); ++i) {
-    const Value& v = a[0].asArray()[i];
-    if (i > 0) {
-      r.append(sep);
-    }
-    r.append(v.isString() ? std::string(v.asString()) : v.toString());
-  }
-  out = Value::string(std::move(r));
-  return true;
-}
-
-bool fnFields(Ctx& c, std::span<Value> a, Value& out) {
-  std::string_view s;
-  if (!str(c, "Fields", a[0], s)) {
-    return false;
-  }
-  ValueArray r;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && isSpace(s[i])) {
-      ++i;
-    }
-    std::size_t j = i;
-    while (j < s.size() && !isSpace(s[j])) {
-      ++j;
-    }
-    if (j > i) {
-      r.push_back(a[0].substr(i, j - i));
-    }
-    i = j;
-  }
-  out = Value::array(std::move(r));
-  return true;
-}
-
-template <bool kAny>
-bool fnIndex(Ctx& c, std::span<Value> a, Value& out) {
-  std::string_view s;
-  std::string_view sub;
-  if (!str(c, "Index", a[0], s) || !str(c, "Index", a[1], sub)) {
-    return false;
-  }
-  const std::size_t p = kAny ? s.find_first_of(sub) : s.find(sub);
-  out = Value::integer(p == std::string_view::npos ? -1 : static_cast<std::int64_t>(p));
-  return true;
-}
-
-std::string replaceN(std::string_view s, std::string_view o, std::string_view n, std::int64_t max) {
+std::string replaceN(std::string_view s, std::string_view o, std::string_view n,
+                     std::int64_t max) {
   std::string r;
   if (o.empty()) {
     // Go: inserts `new` before each character and at the end (up to max times).
@@ -155,11 +50,105 @@ std::string replaceN(std::string_view s, std::string_view o, std::string_view n,
   return r;
 }
 
+namespace {
+
+using K = Value::Kind;
+
+
+bool isSpace(char ch) {
+  return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+// ------------------------------------------------------------------------------ strings
+
+template <bool kUpper>
+bool fnCase(Ctx& c, std::span<Value> a, Value& out) {
+  std::string_view s;
+  if (!wantString(c, kUpper ? "Upper" : "Lower", a[0], s)) {
+    return false;
+  }
+  out = Value::string(asciiAndUtf8Case(s, kUpper));
+  return true;
+}
+
+template <bool kAfter, bool kN>
+bool fnSplitGo(Ctx& c, std::span<Value> a, Value& out) {
+  std::string_view s;
+  std::string_view sep;
+  if (!wantString(c, "Split", a[0], s) || !wantString(c, "Split", a[1], sep)) {
+    return false;
+  }
+  std::int64_t n = -1;
+  if (kN) {
+    if (!a[2].isInt()) {
+      return fail(c, "SplitN() expects an int count");
+    }
+    n = a[2].asInt();
+  }
+  out = Value::array(goSplit(a[0], sep, kAfter, n));
+  return true;
+}
+
+bool fnJoin(Ctx& c, std::span<Value> a, Value& out) {
+  std::string_view sep;
+  if (a[0].kind() != K::Array || !wantString(c, "Join", a[1], sep)) {
+    return fail(c, "Join() expects a list of strings and a separator");
+  }
+  std::string r;
+  for (std::size_t i = 0; i < a[0].asArray().size(); ++i) {
+    const Value& v = a[0].asArray()[i];
+    if (i > 0) {
+      r.append(sep);
+    }
+    r.append(v.isString() ? std::string(v.asString()) : v.toString());
+  }
+  out = Value::string(std::move(r));
+  return true;
+}
+
+bool fnFields(Ctx& c, std::span<Value> a, Value& out) {
+  std::string_view s;
+  if (!wantString(c, "Fields", a[0], s)) {
+    return false;
+  }
+  ValueArray r;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && isSpace(s[i])) {
+      ++i;
+    }
+    std::size_t j = i;
+    while (j < s.size() && !isSpace(s[j])) {
+      ++j;
+    }
+    if (j > i) {
+      r.push_back(a[0].substr(i, j - i));
+    }
+    i = j;
+  }
+  out = Value::array(std::move(r));
+  return true;
+}
+
+template <bool kAny>
+bool fnIndex(Ctx& c, std::span<Value> a, Value& out) {
+  std::string_view s;
+  std::string_view sub;
+  if (!wantString(c, "Index", a[0], s) || !wantString(c, "Index", a[1], sub)) {
+    return false;
+  }
+  const std::size_t p = kAny ? s.find_first_of(sub) : s.find(sub);
+  out = Value::integer(p == std::string_view::npos ? -1 : static_cast<std::int64_t>(p));
+  return true;
+}
+
+
 bool fnReplace(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
   std::string_view o;
   std::string_view n;
-  if (!str(c, "Replace", a[0], s) || !str(c, "Replace", a[1], o) || !str(c, "Replace", a[2], n)) {
+  if (!wantString(c, "Replace", a[0], s) || !wantString(c, "Replace", a[1], o) ||
+      !wantString(c, "Replace", a[2], n)) {
     return false;
   }
   std::int64_t max = -1;
@@ -177,7 +166,7 @@ template <int kMode>  // 0 both, 1 left, 2 right
 bool fnTrimSet(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
   std::string_view cut;
-  if (!str(c, "Trim", a[0], s) || !str(c, "Trim", a[1], cut)) {
+  if (!wantString(c, "Trim", a[0], s) || !wantString(c, "Trim", a[1], cut)) {
     return false;
   }
   std::size_t b = 0;
@@ -200,8 +189,8 @@ template <bool kPrefix>
 bool fnTrimAffix(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
   std::string_view p;
-  if (!str(c, kPrefix ? "TrimPrefix" : "TrimSuffix", a[0], s) ||
-      !str(c, kPrefix ? "TrimPrefix" : "TrimSuffix", a[1], p)) {
+  if (!wantString(c, kPrefix ? "TrimPrefix" : "TrimSuffix", a[0], s) ||
+      !wantString(c, kPrefix ? "TrimPrefix" : "TrimSuffix", a[1], p)) {
     return false;
   }
   if (kPrefix && s.substr(0, p.size()) == p) {
@@ -216,7 +205,7 @@ bool fnTrimAffix(Ctx& c, std::span<Value> a, Value& out) {
 
 bool fnTrimSpace(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
-  if (!str(c, "TrimSpace", a[0], s)) {
+  if (!wantString(c, "TrimSpace", a[0], s)) {
     return false;
   }
   std::size_t b = 0;
@@ -235,7 +224,7 @@ template <int kMode>  // 0 contains, 1 prefix, 2 suffix
 bool fnStrTest(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
   std::string_view p;
-  if (!str(c, "Contains", a[0], s) || !str(c, "Contains", a[1], p)) {
+  if (!wantString(c, "Contains", a[0], s) || !wantString(c, "Contains", a[1], p)) {
     return false;
   }
   out = Value::boolean(kMode == 0   ? s.find(p) != std::string_view::npos
@@ -369,7 +358,7 @@ std::string goSprintf(std::string_view f, std::span<Value> args) {
 
 bool fnSprintf(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view f;
-  if (!str(c, "Sprintf", a[0], f)) {
+  if (!wantString(c, "Sprintf", a[0], f)) {
     return false;
   }
   out = Value::string(goSprintf(f, a.subspan(1)));
@@ -404,7 +393,7 @@ bool globMatch(std::string_view p, std::string_view s) {
 bool fnMatch(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view p;
   std::string_view s;
-  if (!str(c, "Match", a[0], p) || !str(c, "Match", a[1], s)) {
+  if (!wantString(c, "Match", a[0], p) || !wantString(c, "Match", a[1], s)) {
     return false;
   }
   out = Value::boolean(globMatch(p, s));
@@ -413,7 +402,7 @@ bool fnMatch(Ctx& c, std::span<Value> a, Value& out) {
 
 bool fnAtof(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
-  if (!str(c, "Atof", a[0], s)) {
+  if (!wantString(c, "Atof", a[0], s)) {
     return false;
   }
   const std::string t(s);
@@ -433,7 +422,7 @@ bool fnFloatApproxEqual(Ctx& c, std::span<Value> a, Value& out) {
 
 bool fnB64Decode(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
-  if (!str(c, "B64Decode", a[0], s)) {
+  if (!wantString(c, "B64Decode", a[0], s)) {
     return false;
   }
   std::string r;
@@ -504,7 +493,7 @@ bool fnTimeNow(Ctx& c, std::span<Value>, Value& out) {
 
 bool fnParseUnix(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
-  if (!str(c, "ParseUnix", a[0], s)) {
+  if (!wantString(c, "ParseUnix", a[0], s)) {
     return false;
   }
   const std::string intpart(s.substr(0, s.find('.')));
@@ -625,7 +614,7 @@ std::string escape(std::string_view s, bool query) {
 template <bool kQuery>
 bool fnUnescape(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
-  if (!str(c, kQuery ? "QueryUnescape" : "PathUnescape", a[0], s)) {
+  if (!wantString(c, kQuery ? "QueryUnescape" : "PathUnescape", a[0], s)) {
     return false;
   }
   std::string r;
@@ -636,7 +625,7 @@ bool fnUnescape(Ctx& c, std::span<Value> a, Value& out) {
 template <bool kQuery>
 bool fnEscape(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
-  if (!str(c, kQuery ? "QueryEscape" : "PathEscape", a[0], s)) {
+  if (!wantString(c, kQuery ? "QueryEscape" : "PathEscape", a[0], s)) {
     return false;
   }
   out = Value::string(escape(s, kQuery));
@@ -693,7 +682,7 @@ std::string_view queryOf(std::string_view uri) {
 
 bool fnParseQuery(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
-  if (!str(c, "ParseQuery", a[0], s)) {
+  if (!wantString(c, "ParseQuery", a[0], s)) {
     return false;
   }
   out = parseQuery(s);
@@ -702,7 +691,7 @@ bool fnParseQuery(Ctx& c, std::span<Value> a, Value& out) {
 
 bool fnParseUri(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
-  if (!str(c, "ParseUri", a[0], s)) {
+  if (!wantString(c, "ParseUri", a[0], s)) {
     return false;
   }
   out = parseQuery(queryOf(s));
@@ -712,7 +701,8 @@ bool fnParseUri(Ctx& c, std::span<Value> a, Value& out) {
 bool fnExtractQueryParam(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
   std::string_view name;
-  if (!str(c, "ExtractQueryParam", a[0], s) || !str(c, "ExtractQueryParam", a[1], name)) {
+  if (!wantString(c, "ExtractQueryParam", a[0], s) ||
+      !wantString(c, "ExtractQueryParam", a[1], name)) {
     return false;
   }
   const Value m = parseQuery(queryOf(s));
@@ -932,7 +922,7 @@ std::string_view rawText(std::string_view span) {
 bool fnJsonExtract(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view js;
   std::string_view path;
-  if (!str(c, "JsonExtract", a[0], js) || !str(c, "JsonExtract", a[1], path)) {
+  if (!wantString(c, "JsonExtract", a[0], js) || !wantString(c, "JsonExtract", a[1], path)) {
     return false;
   }
   std::string_view span;
@@ -951,13 +941,13 @@ bool fnJsonExtract(Ctx& c, std::span<Value> a, Value& out) {
 template <bool kUnescape>
 bool fnJsonExtractKeys(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view js;
-  if (!str(c, "JsonExtractLib", a[0], js)) {
+  if (!wantString(c, "JsonExtractLib", a[0], js)) {
     return false;
   }
   std::vector<std::string> keys;
   for (std::size_t i = 1; i < a.size(); ++i) {
     std::string_view k;
-    if (!str(c, "JsonExtractLib", a[i], k)) {
+    if (!wantString(c, "JsonExtractLib", a[i], k)) {
       return false;
     }
     keys.emplace_back(k);
@@ -979,7 +969,8 @@ template <Value::Kind kWant>
 bool fnJsonExtractTyped(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view js;
   std::string_view path;
-  if (!str(c, "JsonExtractSlice", a[0], js) || !str(c, "JsonExtractSlice", a[1], path)) {
+  if (!wantString(c, "JsonExtractSlice", a[0], js) ||
+      !wantString(c, "JsonExtractSlice", a[1], path)) {
     return false;
   }
   std::string_view span;
@@ -1007,8 +998,8 @@ bool fnUnmarshalJson(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
   std::string_view key;
   ValueMap* m = nullptr;
-  if (!str(c, "UnmarshalJSON", a[0], s) || !targetMap(c, "UnmarshalJSON", a[1], m) ||
-      !str(c, "UnmarshalJSON", a[2], key)) {
+  if (!wantString(c, "UnmarshalJSON", a[0], s) || !targetMap(c, "UnmarshalJSON", a[1], m) ||
+      !wantString(c, "UnmarshalJSON", a[2], key)) {
     return false;
   }
   Value v;
@@ -1033,8 +1024,8 @@ bool fnParseKv(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
   std::string_view prefix;
   ValueMap* m = nullptr;
-  if (!str(c, "ParseKV", a[0], s) || !targetMap(c, "ParseKV", a[1], m) ||
-      !str(c, "ParseKV", a[2], prefix)) {
+  if (!wantString(c, "ParseKV", a[0], s) || !targetMap(c, "ParseKV", a[1], m) ||
+      !wantString(c, "ParseKV", a[2], prefix)) {
     return false;
   }
   // The last, empty alternative keeps keys logged without a value (`uname= ...`, `OUT= ...`)
@@ -1067,8 +1058,8 @@ bool fnParseKvLax(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
   std::string_view prefix;
   ValueMap* m = nullptr;
-  if (!str(c, "ParseKVLax", a[0], s) || !targetMap(c, "ParseKVLax", a[1], m) ||
-      !str(c, "ParseKVLax", a[2], prefix)) {
+  if (!wantString(c, "ParseKVLax", a[0], s) || !targetMap(c, "ParseKVLax", a[1], m) ||
+      !wantString(c, "ParseKVLax", a[2], prefix)) {
     return false;
   }
   // Find key starts outside quotes: [A-Za-z_][A-Za-z0-9_.-]*= preceded by start or a space.
@@ -1139,7 +1130,7 @@ bool fnParseKvLax(Ctx& c, std::span<Value> a, Value& out) {
 bool fnXmlNode(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view x;
   std::string_view p;
-  if (!str(c, "XMLGetNodeValue", a[0], x) || !str(c, "XMLGetNodeValue", a[1], p)) {
+  if (!wantString(c, "XMLGetNodeValue", a[0], x) || !wantString(c, "XMLGetNodeValue", a[1], p)) {
     return false;
   }
   std::string r;
@@ -1152,8 +1143,9 @@ bool fnXmlAttr(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view x;
   std::string_view p;
   std::string_view attr;
-  if (!str(c, "XMLGetAttributeValue", a[0], x) || !str(c, "XMLGetAttributeValue", a[1], p) ||
-      !str(c, "XMLGetAttributeValue", a[2], attr)) {
+  if (!wantString(c, "XMLGetAttributeValue", a[0], x) ||
+      !wantString(c, "XMLGetAttributeValue", a[1], p) ||
+      !wantString(c, "XMLGetAttributeValue", a[2], attr)) {
     return false;
   }
   std::string at(attr);
@@ -1201,7 +1193,7 @@ void maskIp(Ip& ip, int bits) {
 bool fnIpInRange(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view ips;
   std::string_view cidr;
-  if (!str(c, "IpInRange", a[0], ips) || !str(c, "IpInRange", a[1], cidr)) {
+  if (!wantString(c, "IpInRange", a[0], ips) || !wantString(c, "IpInRange", a[1], cidr)) {
     return false;
   }
   out = Value::boolean(false);
@@ -1235,7 +1227,7 @@ bool fnIpInRange(Ctx& c, std::span<Value> a, Value& out) {
 bool fnIpToRange(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view ips;
   std::string_view mask;
-  if (!str(c, "IpToRange", a[0], ips) || !str(c, "IpToRange", a[1], mask)) {
+  if (!wantString(c, "IpToRange", a[0], ips) || !wantString(c, "IpToRange", a[1], mask)) {
     return false;
   }
   out = Value::stringView("");
@@ -1266,7 +1258,7 @@ bool fnIpToRange(Ctx& c, std::span<Value> a, Value& out) {
 template <int kMode>  // 0 any, 4 v4, 6 v6
 bool fnIsIp(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
-  if (!str(c, "IsIP", a[0], s)) {
+  if (!wantString(c, "IsIP", a[0], s)) {
     return false;
   }
   Ip ip{};
@@ -1277,7 +1269,7 @@ bool fnIsIp(Ctx& c, std::span<Value> a, Value& out) {
 
 bool fnLookupHost(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
-  if (!str(c, "LookupHost", a[0], s)) {
+  if (!wantString(c, "LookupHost", a[0], s)) {
     return false;
   }
   // Cached and time-limited (common/dns): a dead resolver must not stall evaluation.
@@ -1300,7 +1292,7 @@ bool fnDistance(Ctx& c, std::span<Value> a, Value& out) {
   double v[4];
   for (int i = 0; i < 4; ++i) {
     std::string_view s;
-    if (!str(c, "Distance", a[static_cast<std::size_t>(i)], s)) {
+    if (!wantString(c, "Distance", a[static_cast<std::size_t>(i)], s)) {
       return false;
     }
     if (!parseCoord(s, v[i])) {
@@ -1362,7 +1354,7 @@ const MMDB_s* asnDb(Ctx& c) {
 
 bool fnGeoIpEnrich(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view ip;
-  if (!str(c, "GeoIPEnrich", a[0], ip)) {
+  if (!wantString(c, "GeoIPEnrich", a[0], ip)) {
     return false;
   }
   MMDB_lookup_result_s res{};
@@ -1387,7 +1379,7 @@ bool fnGeoIpEnrich(Ctx& c, std::span<Value> a, Value& out) {
 
 bool fnGeoIpAsnEnrich(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view ip;
-  if (!str(c, "GeoIPASNEnrich", a[0], ip)) {
+  if (!wantString(c, "GeoIPASNEnrich", a[0], ip)) {
     return false;
   }
   MMDB_lookup_result_s res{};
@@ -1404,7 +1396,7 @@ bool fnGeoIpAsnEnrich(Ctx& c, std::span<Value> a, Value& out) {
 
 bool fnGeoIpRangeEnrich(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view ip;
-  if (!str(c, "GeoIPRangeEnrich", a[0], ip)) {
+  if (!wantString(c, "GeoIPRangeEnrich", a[0], ip)) {
     return false;
   }
   MMDB_lookup_result_s res{};
@@ -1431,7 +1423,7 @@ bool fnGeoIpRangeEnrich(Ctx& c, std::span<Value> a, Value& out) {
 
 bool fnIpToCountry(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view ip;
-  if (!str(c, "IPToCountry", a[0], ip)) {
+  if (!wantString(c, "IPToCountry", a[0], ip)) {
     return false;
   }
   MMDB_lookup_result_s res{};
@@ -1444,7 +1436,7 @@ bool fnIpToCountry(Ctx& c, std::span<Value> a, Value& out) {
 
 bool fnFile(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view name;
-  if (!str(c, "File", a[0], name)) {
+  if (!wantString(c, "File", a[0], name)) {
     return false;
   }
   const DataFile* f = findDataFile(c.services, name);
@@ -1455,7 +1447,7 @@ bool fnFile(Ctx& c, std::span<Value> a, Value& out) {
 bool fnRegexpInFile(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
   std::string_view name;
-  if (!str(c, "RegexpInFile", a[0], s) || !str(c, "RegexpInFile", a[1], name)) {
+  if (!wantString(c, "RegexpInFile", a[0], s) || !wantString(c, "RegexpInFile", a[1], name)) {
     return false;
   }
   const DataFile* f = findDataFile(c.services, name);
@@ -1480,7 +1472,7 @@ bool fnRegexpInFile(Ctx& c, std::span<Value> a, Value& out) {
 bool fnLookupFile(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view s;
   std::string_view name;
-  if (!str(c, "LookupFile", a[0], s) || !str(c, "LookupFile", a[1], name)) {
+  if (!wantString(c, "LookupFile", a[0], s) || !wantString(c, "LookupFile", a[1], name)) {
     return false;
   }
   out = Value::stringView("");
@@ -1521,7 +1513,7 @@ bool fnLookupFile(Ctx& c, std::span<Value> a, Value& out) {
 
 bool fnFileMap(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view name;
-  if (!str(c, "FileMap", a[0], name)) {
+  if (!wantString(c, "FileMap", a[0], name)) {
     return false;
   }
   ValueArray rows;
@@ -1541,7 +1533,7 @@ bool fnFileMap(Ctx& c, std::span<Value> a, Value& out) {
 bool fnGetFromStash(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view cache;
   std::string_view key;
-  if (!str(c, "GetFromStash", a[0], cache) || !str(c, "GetFromStash", a[1], key)) {
+  if (!wantString(c, "GetFromStash", a[0], cache) || !wantString(c, "GetFromStash", a[1], key)) {
     return false;
   }
   out = c.services != nullptr
@@ -1554,8 +1546,8 @@ bool fnSetInStash(Ctx& c, std::span<Value> a, Value& out) {
   std::string_view cache;
   std::string_view key;
   std::string_view value;
-  if (!str(c, "SetInStash", a[0], cache) || !str(c, "SetInStash", a[1], key) ||
-      !str(c, "SetInStash", a[2], value)) {
+  if (!wantString(c, "SetInStash", a[0], cache) || !wantString(c, "SetInStash", a[1], key) ||
+      !wantString(c, "SetInStash", a[2], value)) {
     return false;
   }
   Duration ttl = 0;

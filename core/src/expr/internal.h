@@ -146,6 +146,25 @@ std::string toJson(const Value& v, bool pretty);
 /// Decodes JSON into a Value (numbers become floats, like Go's encoding/json into any).
 bool fromJson(std::string_view text, Value& out, std::string& error);
 
+// String primitives shared by expr's builtins (builtins.cc) and CrowdSec's helpers
+// (helpers.cc), which name many of the same operations twice (upper/Upper, replace/Replace...).
+
+/// `v` as a string, or a runtime error "<fn>() expects a string, got <kind>".
+bool wantString(Ctx& c, std::string_view fn, const Value& v, std::string_view& out);
+/// Upper/lower case: ASCII and the Latin-1 supplement.
+std::string asciiAndUtf8Case(std::string_view s, bool upper);
+/// Go's strings.Split/SplitAfter/SplitN: parts borrow from `sv` (a string value).
+ValueArray goSplit(const Value& sv, std::string_view sep, bool after, std::int64_t n);
+/// Go's strings.Replace: at most `max` replacements (all when negative).
+std::string replaceN(std::string_view s, std::string_view o, std::string_view n,
+                     std::int64_t max);
+/// Standard base64 with padding; false on invalid input.
+bool base64Decode(std::string_view in, std::string& out);
+/// XMLGetNodeValue / XMLGetAttributeValue (xml.cc).
+bool xmlGetNodeValue(std::string_view xml, std::string_view path, std::string* attr,
+                     std::string& out);
+
+
 // Host types defined in bindings.cc that the value operations need to recognise.
 extern const HostType kStrMapType;
 extern const HostType kEventType;
