@@ -43,6 +43,15 @@ struct BucketManager::Impl {
   std::uint64_t next_bucket = 0;
   std::uint64_t pours_since_sweep = 0;
   std::int64_t last_sweep_ns = 0;
+  /// The copy of the event being poured that bucket queues share; made on first need.
+  std::shared_ptr<event::Event> queued_copy;
+
+  const std::shared_ptr<event::Event>& queuedCopy(const event::Event& evt) {
+    if (!queued_copy) {
+      queued_copy = std::make_shared<event::Event>(evt);
+    }
+    return queued_copy;
+  }
 
   /// Replayed buckets expire lazily, when their key shows up again (section 4.3); a key that
   /// never returns (one of a million scanning addresses) would keep its bucket forever. Every
@@ -253,7 +262,7 @@ struct BucketManager::Impl {
       b->first_ts = *t;
       b->last_ts = *t;
       b->ovflw_ts = *t;
-      b->queue.push_back(evt);
+      b->queue.push_back(queuedCopy(evt));
       overflow(st, b, out);
       return;
     }
@@ -296,7 +305,7 @@ struct BucketManager::Impl {
     if (s.capacity != -1 && s.type != BucketType::Conditional) {
       overflowed = !takeToken(s, *b, *t);
     }
-    b->queue.push_back(evt);
+    b->queue.push_back(queuedCopy(evt));
     if (s.queue_bound >= 0) {
       while (b->queue.size() > static_cast<std::size_t>(s.queue_bound) + 1) {
         b->queue.pop_front();
@@ -385,6 +394,7 @@ void BucketManager::pour(const event::Event& evt, std::vector<event::Event>& out
   Impl& im = *impl_;
   // Expressions take a mutable Event (SetMeta); scenario expressions are not expected to
   // write, and the event is not reused by us after this call.
+  im.queued_copy.reset();  // a copy is shared within one pour() only
   Value evt_value = expr::eventValue(const_cast<event::Event&>(evt));
   const Value vars1[] = {evt_value};
   std::optional<TimePoint> time_cache;

@@ -11,8 +11,8 @@ namespace {
 Value queueArray(Bucket& b) {
   ValueArray items;
   items.reserve(b.queue.size());
-  for (event::Event& e : b.queue) {
-    items.push_back(expr::eventValue(e));
+  for (const auto& e : b.queue) {
+    items.push_back(expr::eventValue(*e));
   }
   return Value::array(std::move(items));
 }

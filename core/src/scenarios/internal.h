@@ -86,7 +86,10 @@ struct Bucket {
   std::string key;     ///< groupby value
   std::string uuid;    ///< readable instance id (Overflow.bucket_id)
   event::ExpectMode mode = event::ExpectMode::Live;
-  std::deque<event::Event> queue;  ///< deque: stable addresses for the host values
+  /// Events poured, oldest first. One copy of an event is shared by every bucket it was
+  /// poured into (as Go's maps are shared by the copies upstream keeps), so a line feeding
+  /// ten scenarios is copied once, not ten times.
+  std::deque<std::shared_ptr<event::Event>> queue;
   /// Leak credit in nanoseconds: one token is worth `leakspeed` ns. Integer arithmetic keeps
   /// refills exact (27 s + 33 s of leak is exactly one 60 s token, never 0.999...).
   std::int64_t credit_ns = 0;

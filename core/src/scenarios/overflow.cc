@@ -190,7 +190,8 @@ bool buildOverflow(Bucket& b, event::Event& out, std::string& error) {
   const Scenario& s = *b.scenario;
   std::map<std::string, event::Source> sources;
   std::string scope;
-  for (event::Event& e : b.queue) {
+  for (const auto& queued : b.queue) {
+    event::Event& e = *queued;
     std::map<std::string, event::Source> srcs;
     if (!sourcesFromEvent(s, e, srcs, error)) {
       error = "while extracting scope from bucket " + s.name + ": " + error;
@@ -230,7 +231,8 @@ bool buildOverflow(Bucket& b, event::Event& out, std::string& error) {
                   std::to_string(b.total_count) + " events over " +
                   formatGoDuration(b.ovflw_ts.unix_nanos - b.first_ts.unix_nanos) + ") at " +
                   formatGoDefault(b.last_ts);
-  for (const event::Event& e : b.queue) {
+  for (const auto& queued : b.queue) {
+    const event::Event& e = *queued;
     // Reprocessed overflows carry no Meta (nil upstream): they add no alert event.
     if (e.type == event::EventType::Overflow && e.meta.empty()) {
       continue;
