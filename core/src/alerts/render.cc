@@ -311,13 +311,5 @@ bool JsonStream::finish(const ReplayCounters& counters) {
   return state_->ok;
 }
 
-bool writeJson(std::FILE* out, const std::vector<event::Alert>& alerts,
-               const ReplayCounters& counters) {
-  JsonStream stream(out);
-  for (const event::Alert& a : alerts) {
-    stream.add(a);
-  }
-  return stream.finish(counters);
-}
 
 }  // namespace cw::core::alerts

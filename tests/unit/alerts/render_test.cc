@@ -139,7 +139,13 @@ TEST_CASE("streamed JSON output is byte for byte the rendered document", "[alert
        {std::vector<cw::core::event::Alert>{}, {a}, {a, b}}) {
     std::FILE* f = std::tmpfile();
     REQUIRE(f != nullptr);
-    CHECK(cw::core::alerts::writeJson(f, alerts, counters()));
+    {
+      cw::core::alerts::JsonStream stream(f);
+      for (const auto& alert : alerts) {
+        CHECK(stream.add(alert));
+      }
+      CHECK(stream.finish(counters()));
+    }
     std::string got(static_cast<std::size_t>(std::ftell(f)), '\0');
     std::rewind(f);
     CHECK(std::fread(got.data(), 1, got.size(), f) == got.size());

@@ -41,12 +41,8 @@ std::string renderTable(const std::vector<event::Alert>& alerts, const ReplayCou
 /// Machine output: {"alerts":[...],"stats":{...}} on one line, then '\n'.
 std::string renderJson(const std::vector<event::Alert>& alerts, const ReplayCounters& counters);
 
-/// renderJson() written to `out` alert by alert, without holding the whole document in
-/// memory (a million-line replay renders to over 100 MB). False when a write fails.
-bool writeJson(std::FILE* out, const std::vector<event::Alert>& alerts,
-               const ReplayCounters& counters);
 
-/// The same document written while alerts are still being raised: start, add() each alert,
+/// renderJson()'s document written while alerts are still being raised: start, add() each alert,
 /// finish() with the counters. Nothing but the current alert is held in memory.
 class JsonStream {
  public:
