@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cw/core/common/result.h"
+#include "cw/sdk/abi.h"
+
+// The plugin loader: reads the `plugins` section of an index, checks each declared shared
+// object before loading it (platform, ABI, owner and permissions of the file and its folder,
+// sha256), loads it with Boost.DLL, calls `cw_plugin_entry` and checks the descriptor it
+// returns. Every broken plugin is reported in one error, and then nothing is loaded: a
+// healthy plugin next to a broken one is named as not loaded.
+namespace cw::core::plugins {
+
+/// One entry of the index's `plugins` section (the key is the id).
+struct IndexEntry {
+  std::string id;        ///< "author/name"
+  std::string version;   ///< plugin version
+  std::string kind;      ///< acquisition|parser|scenario|bouncer|notification
+  std::string abi;       ///< "MAJOR.MINOR" of the SDK it was built with
+  std::string platform;  ///< e.g. "linux-x86_64"
+  std::string sha256;    ///< hex digest of the file
+  std::string file;      ///< file name, relative to the plugin folder
+};
+
+/// Reads the `plugins` section of the JSON index at `path` (hub index shape:
+/// {"plugins": {"<id>": {"kind":..., "version":..., "abi":..., "platform":..., "sha256":...,
+/// "file":...}}}). A missing section is an empty list; a malformed entry is an error.
+Result<std::vector<IndexEntry>> readIndex(const std::string& path);
+
+/// This host's platform string ("linux-x86_64").
+std::string hostPlatform();
+/// Kind name used in the index for `kind` ("acquisition"...), "" when unknown.
+std::string_view kindName(cw_plugin_kind kind);
+/// Hex SHA-256 of a file, or an error "cannot read <path>: <why>".
+Result<std::string> sha256OfFile(const std::string& path);
+
+/// What to load.
+struct LoadOptions {
+  std::string plugin_dir;                     ///< folder of the shared objects
+  std::string index_path;                     ///< JSON index with the `plugins` section
+  std::vector<std::string> enabled;           ///< ids; empty = every declared plugin
+  std::vector<std::string> disabled;          ///< ids never loaded (wins over enabled)
+  std::vector<std::string> kinds;             ///< only these kinds; empty = all
+};
+
+class Plugin;
+
+/// The plugins loaded together. Owns the shared objects: keep it alive while any instance
+/// created by a plugin exists.
+class PluginSet {
+ public:
+  PluginSet();
+  ~PluginSet();
+  PluginSet(const PluginSet&) = delete;
+  PluginSet& operator=(const PluginSet&) = delete;
+
+  const std::vector<std::unique_ptr<Plugin>>& plugins() const { return plugins_; }
+  /// Ids declared in the index but skipped because disabled (or not enabled).
+  const std::vector<std::string>& skipped() const { return skipped_; }
+  /// The acquisition plugin serving `source:` name `source`, or nullptr.
+  const Plugin* findSource(std::string_view source) const;
+  /// The acquisition plugin reading DSN scheme `scheme`, or nullptr.
+  const Plugin* findDsnScheme(std::string_view scheme) const;
+
+ private:
+  friend Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options);
+  std::vector<std::unique_ptr<Plugin>> plugins_;
+  std::vector<std::string> skipped_;
+};
+
+/// One loaded plugin: its index entry, descriptor and the host table given to it.
+class Plugin {
+ public:
+  Plugin(IndexEntry entry, std::string path);
+  ~Plugin();
+  Plugin(const Plugin&) = delete;
+  Plugin& operator=(const Plugin&) = delete;
+
+  const IndexEntry& entry() const { return entry_; }
+  const std::string& path() const { return path_; }
+  const cw_plugin_descriptor* descriptor() const { return descriptor_; }
+  /// The acquisition table, nullptr for other kinds.
+  const cw_acquisition_vtable* acquisition() const;
+  /// Errors the plugin reported (cw_host_api::report) since the last call; clears them.
+  std::vector<std::string> takeReports() const;
+
+ private:
+  friend Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options);
+  struct Impl;
+  IndexEntry entry_;
+  std::string path_;
+  std::unique_ptr<Impl> impl_;
+  const cw_plugin_descriptor* descriptor_ = nullptr;
+};
+
+/// Checks and loads the plugins `options` selects. On any broken plugin the error lists
+/// every problem as "<file> (<id>): <what>", one per line, then the healthy plugins not
+/// loaded because of them, and nothing stays loaded.
+Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options);
+
+}  // namespace cw::core::plugins

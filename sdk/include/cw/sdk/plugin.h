@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: Apache-2.0
+/// @file plugin.h
+/// @brief Header-only C++ layer over abi.h: write a plugin as a C++ class, get the C ABI.
+///
+/// It fills the descriptor and vtables, converts strings, and catches every exception at the
+/// boundary (an exception becomes a reported error and a #CW_ERROR status). Compiled inside
+/// the plugin, so nothing C++ crosses the shared object. Example (acquisition):
+/// @code
+/// class MySource : public cw::sdk::Source {
+///  public:
+///   static std::unique_ptr<MySource> create(const cw::sdk::SourceConfig& config,
+///                                           cw::sdk::Errors& errors);
+///   void start(cw::sdk::LineSink sink) override;
+///   void stop() override;
+///   cw::sdk::SourceCounters counters() const override;
+/// };
+/// CW_ACQUISITION_PLUGIN(MySource, "me/mysource", "1.0", "mysource", nullptr)
+/// @endcode
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cw/sdk/abi.h"
+
+namespace cw::sdk {
+
+/// Wraps a string_view as a borrowed cw_str.
+inline cw_str toC(std::string_view s) { return cw_str{s.data(), s.size()}; }
+/// Views a cw_str (borrowed) as a string_view.
+inline std::string_view fromC(cw_str s) {
+  return s.data == nullptr ? std::string_view() : std::string_view(s.data, s.size);
+}
+
+/// The host table given to cw_plugin_entry, kept for the life of the plugin.
+class Host {
+ public:
+  /// The host API (nullptr before the entry point ran). Owned by the host.
+  static const cw_host_api*& api() {
+    static const cw_host_api* host = nullptr;
+    return host;
+  }
+  /// Logs through the host (its logger, sinks and level).
+  static void log(cw_log_level level, std::string_view message) {
+    const cw_host_api* h = api();
+    if (h != nullptr && h->log != nullptr) {
+      h->log(h->host_ctx, level, toC(message));
+    }
+  }
+  /// Reports one error of the call in progress (configuration problem, failed entry).
+  static void report(std::string_view message) {
+    const cw_host_api* h = api();
+    if (h != nullptr && h->report != nullptr) {
+      h->report(h->host_ctx, toC(message));
+    }
+  }
+};
+
+/// Errors collected while checking a configuration; each becomes one host report.
+using Errors = std::vector<std::string>;
+
+/// Configuration of one source, views valid during create() only (copy what you keep).
+struct SourceConfig {
+  std::string_view name;       ///< display name
+  std::string_view yaml;       ///< the module's keys as a YAML mapping ("" for a DSN)
+  std::string_view dsn;        ///< "scheme://..." in one-shot mode, else ""
+  cw_acquisition_mode mode = CW_MODE_TAIL;  ///< tail or cat
+  std::string_view state_dir;  ///< folder for positions, "" = keep none
+};
+
+/// Where a source hands its lines; a cheap copyable handle on the host's sink.
+class LineSink {
+ public:
+  LineSink() = default;
+  /// Wraps the host's sink (borrowed, valid until stop() returns).
+  explicit LineSink(const cw_line_sink* sink) : sink_(sink) {}
+  /// Emits one line; true when the host accepted it (then record the position past it).
+  bool emit(std::string_view raw, std::string_view src, std::int64_t time_ns = 0) const {
+    cw_line line{sizeof(cw_line), toC(raw), toC(src), time_ns};
+    return sink_ != nullptr && sink_->emit(sink_->sink_ctx, &line) == CW_OK;
+  }
+  /// Says that a cat-mode source has read everything.
+  void finished() const {
+    if (sink_ != nullptr && sink_->finished != nullptr) {
+      sink_->finished(sink_->sink_ctx);
+    }
+  }
+
+ private:
+  const cw_line_sink* sink_ = nullptr;
+};
+
+/// Counters a source reports; see cw_source_stats.
+struct SourceCounters {
+  std::uint64_t lines = 0;    ///< accepted by the host
+  std::uint64_t dropped = 0;  ///< bad input dropped
+  std::uint64_t errors = 0;   ///< read or network errors
+  std::uint64_t split = 0;    ///< long lines delivered in pieces
+};
+
+/// Base class of an acquisition source. A subclass also provides
+/// `static std::unique_ptr<Subclass> create(const SourceConfig&, Errors&)`, returning nullptr
+/// after filling `errors` when the configuration is wrong.
+class Source {
+ public:
+  virtual ~Source() = default;
+  /// Starts the source's threads; returns once running. Throwing = start failed.
+  virtual void start(LineSink sink) = 0;
+  /// Stops the threads and saves positions; no emit after return.
+  virtual void stop() = 0;
+  /// Current counters; called from any thread.
+  virtual SourceCounters counters() const = 0;
+};
+
+namespace detail {
+
+inline void reportException(const char* where) {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    Host::report(std::string("exception in ") + where + ": " + e.what());
+  } catch (...) {
+    Host::report(std::string("unknown exception in ") + where);
+  }
+}
+
+template <class S>
+struct AcquisitionTrampolines {
+  static cw_status create(const cw_source_config* c, cw_source** out) noexcept {
+    try {
+      SourceConfig config;
+      config.name = fromC(c->name);
+      config.yaml = fromC(c->yaml);
+      config.dsn = fromC(c->dsn);
+      config.mode = c->mode;
+      if (CW_HAS_FIELD(c, cw_source_config, state_dir)) {
+        config.state_dir = fromC(c->state_dir);
+      }
+      Errors errors;
+      std::unique_ptr<S> source = S::create(config, errors);
+      if (!source || !errors.empty()) {
+        for (const std::string& e : errors) {
+          Host::report(e);
+        }
+        if (errors.empty()) {
+          Host::report("the source could not be created");
+        }
+        return CW_INVALID;
+      }
+      *out = reinterpret_cast<cw_source*>(static_cast<Source*>(source.release()));
+      return CW_OK;
+    } catch (...) {
+      reportException("create");
+      return CW_ERROR;
+    }
+  }
+  static Source* self(cw_source* s) { return reinterpret_cast<Source*>(s); }
+  static cw_status start(cw_source* s, const cw_line_sink* sink) noexcept {
+    try {
+      self(s)->start(LineSink(sink));
+      return CW_OK;
+    } catch (...) {
+      reportException("start");
+      return CW_ERROR;
+    }
+  }
+  static void stop(cw_source* s) noexcept {
+    try {
+      self(s)->stop();
+    } catch (...) {
+      Host::log(CW_LOG_ERROR, "Exception while stopping a source");
+    }
+  }
+  static void stats(const cw_source* s, cw_source_stats* out) noexcept {
+    try {
+      SourceCounters c = reinterpret_cast<const Source*>(s)->counters();
+      if (CW_HAS_FIELD(out, cw_source_stats, lines)) out->lines = c.lines;
+      if (CW_HAS_FIELD(out, cw_source_stats, dropped)) out->dropped = c.dropped;
+      if (CW_HAS_FIELD(out, cw_source_stats, errors)) out->errors = c.errors;
+      if (CW_HAS_FIELD(out, cw_source_stats, split)) out->split = c.split;
+    } catch (...) {
+      Host::log(CW_LOG_ERROR, "Exception while reading a source's counters");
+    }
+  }
+  static void destroy(cw_source* s) noexcept {
+    try {
+      delete self(s);
+    } catch (...) {
+      Host::log(CW_LOG_ERROR, "Exception while destroying a source");
+    }
+  }
+};
+
+/// Runs `init` (any callable returning a descriptor) with exceptions reported to the host.
+template <class F>
+const cw_plugin_descriptor* guardedEntry(const cw_host_api* host, F&& init) noexcept {
+  Host::api() = host;
+  try {
+    return init();
+  } catch (...) {
+    reportException("entry point");
+    return nullptr;
+  }
+}
+
+}  // namespace detail
+
+/// Builds the acquisition descriptor for source class `S`.
+template <class S>
+const cw_plugin_descriptor* acquisitionDescriptor(const char* id, const char* version,
+                                                  const char* source_name,
+                                                  const char* dsn_scheme) {
+  using T = detail::AcquisitionTrampolines<S>;
+  static const cw_acquisition_vtable vtable{sizeof(cw_acquisition_vtable),
+                                            source_name,
+                                            dsn_scheme,
+                                            &T::create,
+                                            &T::start,
+                                            &T::stop,
+                                            &T::stats,
+                                            &T::destroy};
+  static const cw_plugin_descriptor descriptor{sizeof(cw_plugin_descriptor),
+                                               CW_ABI_MAJOR,
+                                               CW_ABI_MINOR,
+                                               CW_KIND_ACQUISITION,
+                                               id,
+                                               version,
+                                               &vtable};
+  return &descriptor;
+}
+
+}  // namespace cw::sdk
+
+/// Defines the plugin's entry point for acquisition source class `SourceClass`: plugin `id`
+/// ("author/name" as in the index), `version`, the `source:` name it serves and its DSN
+/// scheme (or nullptr). Use once per shared object, at global scope.
+#define CW_ACQUISITION_PLUGIN(SourceClass, id, version, source_name, dsn_scheme)           \
+  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry(                 \
+      const cw_host_api* host) {                                                           \
+    return ::cw::sdk::detail::guardedEntry(host, [] {                                      \
+      return ::cw::sdk::acquisitionDescriptor<SourceClass>(id, version, source_name,       \
+                                                           dsn_scheme);                    \
+    });                                                                                    \
+  }
+
+/// Defines the entry point from any callable `init` returning `const cw_plugin_descriptor*`
+/// (for kinds without a C++ helper yet, or custom setup); exceptions it throws are reported.
+#define CW_PLUGIN_ENTRY(init)                                                                \
+  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry(                   \
+      const cw_host_api* host) {                                                             \
+    return ::cw::sdk::detail::guardedEntry(host, init);                                      \
+  }

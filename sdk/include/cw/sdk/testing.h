@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+/// @file testing.h
+/// @brief Fakes to unit-test a plugin without Crowdwall: a host that records logs and
+/// reports, a line sink that stores lines, and a driver for an acquisition source.
+///
+/// Link the plugin's sources into the test executable and call its `cw_plugin_entry` with
+/// FakeHost::api(), or load the built shared object yourself. Thread-safe where the ABI
+/// requires (emit, log, report).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cw/sdk/abi.h"
+
+namespace cw::sdk::testing {
+
+/// A host table whose log and report calls are recorded.
+class FakeHost {
+ public:
+  /// Builds the table; `this` must outlive the plugin's use of it.
+  FakeHost() {
+    api_.struct_size = sizeof(cw_host_api);
+    api_.abi_major = CW_ABI_MAJOR;
+    api_.abi_minor = CW_ABI_MINOR;
+    api_.host_ctx = this;
+    api_.log = [](void* ctx, cw_log_level level, cw_str message) {
+      auto* self = static_cast<FakeHost*>(ctx);
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->logs_.emplace_back(level, std::string(message.data, message.size));
+    };
+    api_.report = [](void* ctx, cw_str message) {
+      auto* self = static_cast<FakeHost*>(ctx);
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->reports_.emplace_back(message.data, message.size);
+    };
+  }
+  FakeHost(const FakeHost&) = delete;
+  FakeHost& operator=(const FakeHost&) = delete;
+
+  /// The table to pass to cw_plugin_entry (owned by this object).
+  const cw_host_api* api() const { return &api_; }
+  /// Errors reported so far (copy).
+  std::vector<std::string> reports() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return reports_;
+  }
+  /// Log records so far (copy).
+  std::vector<std::pair<cw_log_level, std::string>> logs() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return logs_;
+  }
+  /// Forgets the recorded reports.
+  void clearReports() {
+    std::lock_guard<std::mutex> lock(mu_);
+    reports_.clear();
+  }
+
+ private:
+  cw_host_api api_{};
+  mutable std::mutex mu_;
+  std::vector<std::string> reports_;
+  std::vector<std::pair<cw_log_level, std::string>> logs_;
+};
+
+/// One line as a FakeSink stored it.
+struct StoredLine {
+  std::string raw;       ///< Line.Raw
+  std::string src;       ///< Line.Src
+  std::int64_t time_ns;  ///< as given by the plugin
+};
+
+/// A line sink that stores every line (and can refuse after a number of lines).
+class FakeSink {
+ public:
+  /// Builds the table; `this` must outlive the source's start()..stop().
+  FakeSink() {
+    sink_.struct_size = sizeof(cw_line_sink);
+    sink_.sink_ctx = this;
+    sink_.emit = [](void* ctx, const cw_line* line) -> cw_status {
+      auto* self = static_cast<FakeSink*>(ctx);
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->lines_.push_back(StoredLine{std::string(line->raw.data, line->raw.size),
+                                        std::string(line->src.data, line->src.size),
+                                        line->time_ns});
+      self->cv_.notify_all();
+      return CW_OK;
+    };
+    sink_.finished = [](void* ctx) {
+      auto* self = static_cast<FakeSink*>(ctx);
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->finished_ = true;
+      self->cv_.notify_all();
+    };
+  }
+  FakeSink(const FakeSink&) = delete;
+  FakeSink& operator=(const FakeSink&) = delete;
+
+  /// The table to pass to start() (owned by this object).
+  const cw_line_sink* sink() const { return &sink_; }
+  /// Waits until `count` lines arrived or `timeout` passed; returns the lines stored.
+  std::vector<StoredLine> waitFor(std::size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return lines_.size() >= count; });
+    return lines_;
+  }
+  /// Waits until the source said it finished (cat mode) or `timeout` passed.
+  bool waitFinished(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return finished_; });
+  }
+  /// Lines stored so far (copy).
+  std::vector<StoredLine> lines() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return lines_;
+  }
+
+ private:
+  cw_line_sink sink_{};
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<StoredLine> lines_;
+  bool finished_ = false;
+};
+
+/// Drives one source of an acquisition descriptor: create, start, stop, destroy.
+class SourceDriver {
+ public:
+  /// `descriptor` is what the plugin's entry returned (must be an acquisition plugin).
+  explicit SourceDriver(const cw_plugin_descriptor* descriptor)
+      : vtable_(static_cast<const cw_acquisition_vtable*>(descriptor->vtable)) {}
+  SourceDriver(const SourceDriver&) = delete;
+  SourceDriver& operator=(const SourceDriver&) = delete;
+  ~SourceDriver() { destroy(); }
+
+  /// Creates the source from module YAML (or a DSN); the status of the plugin's create.
+  cw_status create(std::string_view yaml, cw_acquisition_mode mode = CW_MODE_TAIL,
+                   std::string_view state_dir = {}, std::string_view dsn = {}) {
+    cw_source_config config{};
+    config.struct_size = sizeof(cw_source_config);
+    config.name = cw_str{"test", 4};
+    config.yaml = cw_str{yaml.data(), yaml.size()};
+    config.dsn = cw_str{dsn.data(), dsn.size()};
+    config.mode = mode;
+    config.state_dir = cw_str{state_dir.data(), state_dir.size()};
+    return vtable_->create(&config, &source_);
+  }
+  /// Starts the created source towards `sink`.
+  cw_status start(FakeSink& sink) {
+    started_ = vtable_->start(source_, sink.sink()) == CW_OK;
+    return started_ ? CW_OK : CW_ERROR;
+  }
+  /// Stops it (no-op when not running).
+  void stop() {
+    if (started_) {
+      vtable_->stop(source_);
+      started_ = false;
+    }
+  }
+  /// Its counters.
+  cw_source_stats stats() const {
+    cw_source_stats s{};
+    s.struct_size = sizeof(cw_source_stats);
+    vtable_->stats(source_, &s);
+    return s;
+  }
+  /// Stops and frees the source.
+  void destroy() {
+    stop();
+    if (source_ != nullptr) {
+      vtable_->destroy(source_);
+      source_ = nullptr;
+    }
+  }
+
+ private:
+  const cw_acquisition_vtable* vtable_;
+  cw_source* source_ = nullptr;
+  bool started_ = false;
+};
+
+}  // namespace cw::sdk::testing

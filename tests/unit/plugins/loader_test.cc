@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "cw/core/plugins/loader.h"
+
+namespace fs = std::filesystem;
+namespace pl = cw::core::plugins;
+
+namespace {
+
+struct Fixture {
+  std::string id;
+  std::string so;  ///< fixture name (tests/plugins/fixtures/<so>.cc)
+  std::string kind = "acquisition";
+  std::string abi = "1.0";
+  std::string sha256;  ///< "" = the real digest
+};
+
+Fixture fx(std::string id, std::string so, std::string abi = "1.0", std::string sha = "") {
+  return Fixture{std::move(id), std::move(so), "acquisition", std::move(abi), std::move(sha)};
+}
+
+/// A private plugin folder (mode 0755) with copies of fixture plugins and their index.
+class PluginDir {
+ public:
+  explicit PluginDir(const std::vector<Fixture>& fixtures) {
+    char tmpl[] = "/tmp/cw-loader-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    ::chmod(dir_.c_str(), 0755);
+    std::string json = "{\"plugins\": {";
+    bool first = true;
+    for (const Fixture& f : fixtures) {
+      const std::string file = "cw-fixture-" + f.so + ".so";
+      fs::copy_file(std::string(CW_FIXTURE_DIR) + "/" + file, dir_ + "/" + file,
+                    fs::copy_options::overwrite_existing);
+      ::chmod((dir_ + "/" + file).c_str(), 0755);
+      std::string digest = f.sha256.empty() ? *pl::sha256OfFile(dir_ + "/" + file) : f.sha256;
+      json += std::string(first ? "" : ",") + "\"" + f.id + "\": {\"kind\": \"" + f.kind +
+              "\", \"version\": \"1.0\", \"abi\": \"" + f.abi + "\", \"platform\": \"" +
+              pl::hostPlatform() + "\", \"sha256\": \"" + digest + "\", \"file\": \"" + file +
+              "\"}";
+      first = false;
+    }
+    json += "}}";
+    std::ofstream(dir_ + "/index.json") << json;
+  }
+  ~PluginDir() { fs::remove_all(dir_); }
+  const std::string& dir() const { return dir_; }
+  std::string file(const std::string& so) const { return dir_ + "/cw-fixture-" + so + ".so"; }
+  pl::LoadOptions options() const {
+    pl::LoadOptions o;
+    o.plugin_dir = dir_;
+    o.index_path = dir_ + "/index.json";
+    return o;
+  }
+
+ private:
+  std::string dir_;
+};
+
+std::string loadError(const pl::LoadOptions& options) {
+  auto r = pl::load(options);
+  REQUIRE_FALSE(r.ok());
+  return r.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("healthy fixture loads and declares its source", "[plugins][loader]") {
+  PluginDir d({fx("fixture/good", "good")});
+  auto r = pl::load(d.options());
+  REQUIRE(r.ok());
+  REQUIRE(r.value()->plugins().size() == 1);
+  const pl::Plugin* p = r.value()->findSource("fixture");
+  REQUIRE(p != nullptr);
+  CHECK(p->entry().id == "fixture/good");
+  CHECK(std::string(p->descriptor()->version) == "1.0");
+  CHECK(r.value()->findDsnScheme("fixture") == p);
+  CHECK(r.value()->findSource("file") == nullptr);
+}
+
+TEST_CASE("plugin built for another ABI major is refused", "[plugins][loader]") {
+  PluginDir d({fx("fixture/bad-abi-major", "bad_abi_major")});
+  CHECK(loadError(d.options()) ==
+        "plugins: 1 broken, so none is loaded:\n  " + d.file("bad_abi_major") +
+            " (fixture/bad-abi-major): built for plugin ABI 2.0; this host supports ABI 1.0 "
+            "to 1.0");
+}
+
+TEST_CASE("plugin built for a newer ABI minor is refused", "[plugins][loader]") {
+  PluginDir d({fx("fixture/newer-minor", "newer_minor")});
+  CHECK(loadError(d.options()) ==
+        "plugins: 1 broken, so none is loaded:\n  " + d.file("newer_minor") +
+            " (fixture/newer-minor): built for plugin ABI 1.1; this host supports ABI 1.0 to "
+            "1.0");
+}
+
+TEST_CASE("shared object without entry point is refused", "[plugins][loader]") {
+  PluginDir d({fx("fixture/no-entry", "no_entry")});
+  CHECK(loadError(d.options()) ==
+        "plugins: 1 broken, so none is loaded:\n  " + d.file("no_entry") +
+            " (fixture/no-entry): no entry point cw_plugin_entry (not a Crowdwall plugin)");
+}
+
+TEST_CASE("entry point that throws is reported, not propagated", "[plugins][loader]") {
+  PluginDir d({fx("fixture/throws", "throws_in_entry")});
+  CHECK(loadError(d.options()) ==
+        "plugins: 1 broken, so none is loaded:\n  " + d.file("throws_in_entry") +
+            " (fixture/throws): the entry point failed: exception in entry point: fixture "
+            "fails on purpose");
+}
+
+TEST_CASE("digest mismatch is refused before loading", "[plugins][loader]") {
+  const std::string zeros(64, '0');
+  PluginDir d({fx("fixture/good", "good", "1.0", zeros)});
+  const std::string real = *pl::sha256OfFile(d.file("good"));
+  CHECK(loadError(d.options()) == "plugins: 1 broken, so none is loaded:\n  " + d.file("good") +
+                                      " (fixture/good): sha256 mismatch: index says " + zeros +
+                                      ", file is " + real);
+}
+
+TEST_CASE("index declaring another ABI is refused before loading", "[plugins][loader]") {
+  PluginDir d({fx("fixture/good", "good", "2.3")});
+  CHECK(loadError(d.options()) ==
+        "plugins: 1 broken, so none is loaded:\n  " + d.file("good") +
+            " (fixture/good): index declares plugin ABI 2.3; this host supports ABI 1.0 to 1.0");
+}
+
+TEST_CASE("every broken plugin is listed and the healthy one is not loaded",
+          "[plugins][loader]") {
+  PluginDir d({fx("fixture/bad-abi-major", "bad_abi_major"),
+               fx("fixture/good", "good"),
+               fx("fixture/no-entry", "no_entry")});
+  CHECK(loadError(d.options()) ==
+        "plugins: 2 broken, so none is loaded:\n  " + d.file("bad_abi_major") +
+            " (fixture/bad-abi-major): built for plugin ABI 2.0; this host supports ABI 1.0 "
+            "to 1.0\n  " +
+            d.file("no_entry") +
+            " (fixture/no-entry): no entry point cw_plugin_entry (not a Crowdwall plugin)\n"
+            "not loaded because of the errors above:\n  " +
+            d.file("good") + " (fixture/good)");
+}
+
+TEST_CASE("disabled plugin is never loaded, even when broken", "[plugins][loader]") {
+  PluginDir d({fx("fixture/good", "good"), fx("fixture/throws", "throws_in_entry")});
+  pl::LoadOptions o = d.options();
+  o.disabled = {"fixture/throws"};
+  auto r = pl::load(o);
+  REQUIRE(r.ok());
+  REQUIRE(r.value()->plugins().size() == 1);
+  CHECK(r.value()->plugins()[0]->entry().id == "fixture/good");
+  CHECK(r.value()->skipped() == std::vector<std::string>{"fixture/throws"});
+
+  SECTION("enabled list keeps only the listed ids") {
+    pl::LoadOptions e = d.options();
+    e.enabled = {"fixture/good"};
+    auto r2 = pl::load(e);
+    REQUIRE(r2.ok());
+    CHECK(r2.value()->plugins().size() == 1);
+    CHECK(r2.value()->skipped() == std::vector<std::string>{"fixture/throws"});
+  }
+}
+
+TEST_CASE("plugin file or folder writable by others is refused", "[plugins][loader]") {
+  PluginDir d({fx("fixture/good", "good")});
+  SECTION("file") {
+    ::chmod(d.file("good").c_str(), 0666);
+    CHECK(loadError(d.options()) ==
+          "plugins: 1 broken, so none is loaded:\n  " + d.file("good") + " (fixture/good): file " +
+              d.file("good") + " is writable by group or others (mode 0666); refusing to load");
+  }
+  SECTION("folder") {
+    ::chmod(d.dir().c_str(), 0775);
+    CHECK(loadError(d.options()) ==
+          "plugins: 1 broken, so none is loaded:\n  " + d.file("good") +
+              " (fixture/good): folder " + d.dir() +
+              " is writable by group or others (mode 0775); refusing to load");
+  }
+  SECTION("owner other than root or us") {
+    REQUIRE(::chown(d.file("good").c_str(), 12345, 0) == 0);
+    CHECK(loadError(d.options()) ==
+          "plugins: 1 broken, so none is loaded:\n  " + d.file("good") + " (fixture/good): file " +
+              d.file("good") + " is owned by uid 12345, neither root nor this process (uid " +
+              std::to_string(::geteuid()) + "); refusing to load");
+  }
+}
+
+TEST_CASE("enabled plugin missing from the index is an error", "[plugins][loader]") {
+  PluginDir d({fx("fixture/good", "good")});
+  pl::LoadOptions o = d.options();
+  o.enabled = {"fixture/good", "someone/else"};
+  CHECK(loadError(o) == "plugins: 1 broken, so none is loaded:\n  plugin someone/else is "
+                        "enabled but not declared in " +
+                            d.dir() + "/index.json\nnot loaded because of the errors above:\n  " +
+                            d.file("good") + " (fixture/good)");
+}
