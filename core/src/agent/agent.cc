@@ -194,6 +194,14 @@ void Agent::processEvent(event::Event& evt, std::vector<event::Alert>& out) {
   }
 }
 
+void Agent::tick(TimePoint now, std::vector<event::Alert>& out) {
+  Impl& s = *impl_;
+  s.buckets.tick(now, s.overflows);
+  if (!s.overflows.empty()) {
+    s.handleOverflows(out, 0);
+  }
+}
+
 void Agent::processLine(event::Event& evt, std::string_view line, const std::string& src,
                         const ReplayInput& input, std::vector<event::Alert>& out) {
   evt.reset();

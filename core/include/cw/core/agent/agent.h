@@ -88,6 +88,10 @@ class Agent {
   /// Never throws; counters are updated.
   void processEvent(event::Event& evt, std::vector<event::Alert>& out);
 
+  /// Live mode: removes buckets whose lifetime ended at `now` (counter buckets overflow then)
+  /// and hands over the resulting alerts like processEvent(). The daemon calls it each second.
+  void tick(TimePoint now, std::vector<event::Alert>& out);
+
   /// One line read from `src` as a time-machine LOG event (labels {type, labels...}, module
   /// "file") through processEvent(). `evt` is reset and reused; it is left parsed.
   void processLine(event::Event& evt, std::string_view line, const std::string& src,
