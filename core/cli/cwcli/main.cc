@@ -11,6 +11,7 @@
 #include "cw/core/explain/explain.h"
 #include "cw/core/hub/hub.h"
 #include "cw/core/hubtest/hubtest.h"
+#include "hub_command.h"
 
 namespace po = boost::program_options;
 using cw::core::hubtest::CaseResult;
@@ -25,6 +26,10 @@ constexpr const char* kUsage =
     "  hubtest run [--all | NAME...] --hub DIR --tests DIR   run hub test cases\n"
     "  explain (--file FILE | --log LINE) --type TYPE        show what each parser and\n"
     "          [--hub DIR] [--collections LIST]              scenario did with each line\n"
+    "  [-c CONFIG] hub update|list|upgrade                   fetch the hub index, list items\n"
+    "  [-c CONFIG] collections|parsers|scenarios|postoverflows|contexts|plugins\n"
+    "              install|remove|upgrade|inspect NAME... | list [-a]   manage hub items\n"
+    "  [-c CONFIG] simulation enable|disable [SCENARIO...|--global] | status\n"
     "  version                                               print the version\n";
 
 int hubtestRun(int argc, char** argv) {
@@ -190,6 +195,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string command = argv[1];
+  if (cw::cli::isHubCommand(command)) {
+    return cw::cli::runHubCommand(argc, argv);
+  }
   if (command == "version" || command == "--version") {
     std::cout << "cwcli " << CW_VERSION << "\n";
     return 0;
