@@ -11,6 +11,7 @@ pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(MAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)          # PostgreSQL store
 pkg_check_modules(LIBXCRYPT REQUIRED IMPORTED_TARGET libxcrypt)  # bcrypt machine passwords
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # the LAPI server (OpenSSL, zlib)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)   # libcrypto: sha256 of hub items (scenario_hash)
 find_package(CURL REQUIRED)      # libcurl: the LAPI client (apiclient)
