@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -101,6 +103,57 @@ std::string indexVersion(const rapidjson::Document& index, ItemType type, const 
   return "?";
 }
 
+// Version of an installed-layout file that is a link into a hub dir: the hub dir is the
+// nearest ancestor of the link target holding .index.json, and the target's path below it
+// (<type>/[<stage>/]<author>/<file>) names the item. "" when the file is not such a link.
+std::string linkedVersion(const fs::path& link, ItemType type, const std::string& hash,
+                          std::map<std::string, std::shared_ptr<rapidjson::Document>>& cache) {
+  std::error_code ec;
+  if (!fs::is_symlink(link, ec)) {
+    return {};
+  }
+  fs::path target = fs::read_symlink(link, ec);
+  if (ec) {
+    return {};
+  }
+  if (target.is_relative()) {
+    target = link.parent_path() / target;
+  }
+  target = target.lexically_normal();
+  const std::size_t levels = hasStage(type) ? 4 : 3;  // type, [stage], author, file
+  fs::path root = target;
+  for (std::size_t i = 0; i < levels; ++i) {
+    root = root.parent_path();
+  }
+  const std::vector<std::string> parts = [&] {
+    std::vector<std::string> v;
+    for (const auto& part : target.lexically_relative(root)) {
+      v.push_back(part.string());
+    }
+    return v;
+  }();
+  if (parts.size() != levels || parts[0] != itemTypeName(type)) {
+    return {};
+  }
+  const std::string index_path = (root / ".index.json").string();
+  auto it = cache.find(index_path);
+  if (it == cache.end()) {
+    auto doc = std::make_shared<rapidjson::Document>();
+    bool ok = false;
+    const std::string text = readFile(index_path, ok);
+    doc->Parse(text.c_str(), text.size());
+    if (!ok || doc->HasParseError() || !doc->IsObject()) {
+      doc.reset();
+    }
+    it = cache.emplace(index_path, std::move(doc)).first;
+  }
+  if (!it->second) {
+    return {};
+  }
+  const std::string name = parts[levels - 2] + "/" + fs::path(parts.back()).stem().string();
+  return indexVersion(*it->second, type, name, hash);
+}
+
 // Sort key reproducing the installed layout's load order: <stage>/<file name>, then the full
 // path to keep two authors' same-named files in a stable order.
 bool installedOrder(const Item* a, const Item* b) {
@@ -156,6 +209,7 @@ Result<Hub> Hub::open(const std::string& dir) {
   // scenarios to a permission or a dangling link would otherwise raise no alert, quietly.
   std::vector<std::string> problems;
   std::set<std::pair<int, std::string>> seen;
+  std::map<std::string, std::shared_ptr<rapidjson::Document>> linked_indexes;
   for (ItemType type : kTypes) {
     const fs::path root = fs::path(dir) / itemTypeName(type);
     if (fs::is_symlink(root, ec) && !fs::exists(root, ec)) {
@@ -225,6 +279,10 @@ Result<Hub> Hub::open(const std::string& dir) {
       item.hash = sha256Hex(text);
       if (hub.has_index_) {
         item.version = indexVersion(index, type, item.name, item.hash);
+      } else if (parts.size() == stage_levels + 1) {
+        // An enabled link of the installed layout: its version comes from the index of the
+        // hub dir it points into (hub.md §3-4), so alerts carry scenario_version.
+        item.version = linkedVersion(p, type, item.hash, linked_indexes);
       }
       // .yaml and .yml of the same item, or two installed files declaring one name: first wins.
       if (!seen.emplace(static_cast<int>(type), item.name).second) {

@@ -724,9 +724,11 @@ Result<Manager> Manager::open(ManagerOptions options) {
   }
   m.data_source_ = m.options_.data_source;
   std::error_code ec;
-  if (m.data_source_.empty() && !isUrl(m.source_) &&
-      fs::is_directory(fs::path(m.source_) / "data", ec)) {
-    m.data_source_ = m.source_ + "/data";
+  // A hub mirror serves its data files under data/ (our hub's items name no source_url);
+  // a URL source is tried there first, then at the source_url.
+  if (m.data_source_.empty() &&
+      (isUrl(m.source_) || fs::is_directory(fs::path(m.source_) / "data", ec))) {
+    m.data_source_ = joinLocation(m.source_, "data");
   }
 
   const std::string index_path = m.hub_root_ + "/.index.json";
