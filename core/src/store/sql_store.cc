@@ -484,6 +484,10 @@ Alert readAlert(const Rows& rows, std::size_t r) {
   return a;
 }
 
+/// The `until` an expiry by deletion writes: `now`, less one nanosecond so that the decision is
+/// already inactive for a query made at the same `now` (durations on the wire are in seconds).
+std::int64_t expiredAt(TimePoint now) { return now.unix_nanos - 1; }
+
 /// True for scopes whose values are addresses or ranges.
 bool isIpScope(const std::string& scope) { return scope == kScopeIp || scope == kScopeRange; }
 
@@ -868,7 +872,7 @@ class SqlStore final : public Store {
     std::string sql =
         "UPDATE decisions SET until = ? WHERE id IN (SELECT d.id FROM decisions d "
         "WHERE d.until >= ?";
-    SqlParams params{now.unix_nanos, now.unix_nanos};
+    SqlParams params{expiredAt(now), now.unix_nanos};
     appendDecisionFilter(sql, params, f);
     sql += ")";
     auto c = pool_->acquire();
@@ -878,7 +882,7 @@ class SqlStore final : public Store {
   Result<std::int64_t> expireDecision(std::int64_t id, TimePoint now) override {
     auto c = pool_->acquire();
     return c->exec("UPDATE decisions SET until = ? WHERE id = ? AND until >= ?",
-                   {now.unix_nanos, id, now.unix_nanos});
+                   {expiredAt(now), id, now.unix_nanos});
   }
 
   Result<std::int64_t> countDecisions(const std::string& value, TimePoint since) override {

@@ -255,7 +255,9 @@ class Store {
   ///  - otherwise: new = active candidates with created_at > q.since;
   ///    deleted = candidates with q.since - 2s < until < now.
   virtual Result<DecisionStream> streamDecisions(const StreamQuery& q, TimePoint now) = 0;
-  /// DELETE /v1/decisions: sets until = now on every active decision (until >= now) matching
+  /// DELETE /v1/decisions: sets until = now - 1ns (inactive from `now` on; the wire shows
+  /// durations in seconds, so this is the contract's until = now) on every active decision
+  /// (until >= now) matching
   /// `filter` (include_simulated, limit, offset ignored: simulated ones are expired too);
   /// rows are kept so streams report them as deleted. Returns the count.
   virtual Result<std::int64_t> expireDecisions(const DecisionFilter& filter, TimePoint now) = 0;
