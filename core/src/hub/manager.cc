@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cw/core/hub/manager.h"
 
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -777,7 +779,8 @@ Result<bool> Manager::scan() {
     for (; !walk && it != fs::recursive_directory_iterator(); it.increment(walk)) {
       const fs::path& p = it->path();
       const std::string fn = p.filename().string();
-      if (fn.front() == '.' || fn.find(".cw-tmp-") != std::string::npos) {
+      if (fn.front() == '.' || fn.find(".cw-tmp-") != std::string::npos ||
+          (type == kPluginsKey && p.parent_path() == root && fn == "index.json")) {
         if (it->is_directory(ec) && !it->is_symlink(ec)) {
           it.disable_recursion_pending();
         }
@@ -846,6 +849,66 @@ Result<bool> Manager::scan() {
       all += (all.empty() ? "" : "\n") + s;
     }
     return makeError(ErrorCode::Io, all);
+  }
+  return true;
+}
+
+Result<bool> Manager::finish(std::string_view type) {
+  auto rescanned = scan();
+  if (!rescanned || type != kPluginsKey) {
+    return rescanned;
+  }
+  // The plugin loader's view of what is enabled: one entry per enabled hub plugin, its file
+  // relative to <config_dir>/plugins. The digest is the published one of the installed version
+  // (of the latest when the file is tainted, so that the loader refuses a modified plugin).
+  Impl impl(*this);
+  rapidjson::StringBuffer buf;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+  w.SetIndent(' ', 2);
+  w.StartObject();
+  w.Key(kPluginsKey);
+  w.StartObject();
+  for (const IndexItem& item : plugin_items_) {
+    const Found* link = impl.enabledLink(item);
+    if (link == nullptr) {
+      continue;
+    }
+    const PluginEntry* entry = index_.findPlugin(item.name);
+    const Impl::FileState fs_state = impl.fileState(item);
+    const std::string version = fs_state.tainted ? item.version : fs_state.version;
+    auto v = item.versions.find(version);
+    const std::string digest = v == item.versions.end() ? std::string() : v->second.digest;
+    const std::string rel =
+        fs::path(link->file).lexically_relative(config_root_ + "/plugins").generic_string();
+    w.Key(item.name.c_str());
+    w.StartObject();
+    for (const auto& [k, val] : {std::pair<const char*, std::string>{"id", item.name},
+                                 {"version", version},
+                                 {"kind", item.stage},
+                                 {"abi", entry != nullptr ? entry->abi : ""},
+                                 {"platform", entry != nullptr ? entry->platform : ""},
+                                 {"sha256", digest},
+                                 {"file", rel}}) {
+      w.Key(k);
+      w.String(val.c_str());
+    }
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();
+  const std::string dir = config_root_ + "/plugins";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const std::string path = dir + "/index.json";
+  const std::string tmp = tmpName(path);
+  if (!writeText(tmp, std::string(buf.GetString(), buf.GetSize()) + "\n")) {
+    fs::remove(tmp, ec);
+    return makeError(ErrorCode::Io, path + ": cannot write");
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return makeError(ErrorCode::Io, path + ": cannot write: " + ec.message());
   }
   return true;
 }
@@ -961,7 +1024,7 @@ Result<Outcome> Manager::install(std::string_view type, std::string_view name, b
     if (out->done.empty()) {
       out->done.push_back(std::string(type) + " " + std::string(name) + " is already installed");
     }
-    auto rescanned = scan();
+    auto rescanned = finish(type);
     if (!rescanned) {
       return rescanned.error();
     }
@@ -1041,7 +1104,7 @@ Result<Outcome> Manager::remove(std::string_view type, std::string_view name, bo
     }
     impl.disable(*item, purge, out);
   }
-  auto rescanned = scan();
+  auto rescanned = finish(type);
   if (!rescanned) {
     return rescanned.error();
   }
@@ -1095,7 +1158,7 @@ Result<Outcome> Manager::upgrade(std::string_view type, std::string_view name, b
     if (out->done.empty() && out->warnings.empty()) {
       out->done.push_back(item->type + " " + item->name + " is up to date (" + item->version + ")");
     }
-    auto rescanned = scan();
+    auto rescanned = finish(type);
     if (!rescanned) {
       return rescanned.error();
     }

@@ -538,6 +538,14 @@ TEST_CASE("plugins install only when their abi and platform fit this build", "[h
   CHECK(s.installed);
   CHECK(s.local_version == "0.1");
   CHECK(s.abi == "1.0");
+  // The plugin loader's index of the enabled plugins, files relative to etc/plugins.
+  CHECK(slurp(f.etc / "plugins/index.json") ==
+        "{\n  \"plugins\": {\n    \"t/tail\": {\n      \"id\": \"t/tail\",\n"
+        "      \"version\": \"0.1\",\n      \"kind\": \"acquisition\",\n"
+        "      \"abi\": \"1.0\",\n      \"platform\": \"" +
+            buildPlatform() + "\",\n      \"sha256\": \"" + sha256Hex("ELF-ish bytes") +
+            "\",\n      \"file\": \"acquisition/tail.so\"\n    }\n  }\n}\n");
+  CHECK(m.list("plugins", false).size() == 1);  // index.json is not a local plugin
 
   auto future = m.install("plugins", "t/future", false);
   REQUIRE_FALSE(future.ok());
@@ -546,6 +554,10 @@ TEST_CASE("plugins install only when their abi and platform fit this build", "[h
   auto other = m.install("plugins", "t/other", false);
   REQUIRE_FALSE(other.ok());
   CHECK_FALSE(fs::exists(f.etc / "hub/plugins/acquisition/other.so"));
+
+  REQUIRE(m.remove("plugins", "t/tail", false, false).ok());
+  CHECK(f.links().empty());
+  CHECK(slurp(f.etc / "plugins/index.json") == "{\n  \"plugins\": {}\n}\n");
 }
 
 TEST_CASE("simulation.yaml is read, written and decides which scenarios are simulated",

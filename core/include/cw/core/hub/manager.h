@@ -14,6 +14,9 @@
 //   <hub_dir>/.index.json, <hub_dir>/<path>               downloaded items (and plugins)
 //   <config_dir>/<type>/[<stage>/]<file_name> -> <hub_dir>/<path>   enabled items (symlinks)
 //   <config_dir>/plugins/<kind>/<file_name> -> <hub_dir>/<file>      enabled plugins
+//   <config_dir>/plugins/index.json        the `plugins` section of the enabled plugins, `file`
+//                                          relative to <config_dir>/plugins (the plugin loader's
+//                                          plugin_dir and index_path)
 //   <data_dir>/<dest_file>                                 data files of the items' `data:`
 // Every download goes to a temporary file in the destination folder, is checked against the
 // index digest, and is renamed into place only when every file of the operation checked out:
@@ -127,6 +130,8 @@ class Manager {
   std::vector<Found> found_;
 
   Result<bool> scan();
+  /// After a change: rescans, and for plugins rewrites <config_dir>/plugins/index.json.
+  Result<bool> finish(std::string_view type);
   friend struct Impl;
 };
 
