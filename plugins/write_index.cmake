@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# cmake -DOUT=index.json -DPLUGINS=id|kind|version|file,... -DABI=1.0 -P write_index.cmake
+# cmake -DOUT=index.json -DPLUGINS=id@kind@version@file,... -DABI=1.0 -P write_index.cmake
 # Writes the `plugins` section of a hub index for the plugins just built.
 if(CMAKE_HOST_SYSTEM_PROCESSOR)
   set(arch ${CMAKE_HOST_SYSTEM_PROCESSOR})
@@ -9,7 +9,7 @@ endif()
 string(REPLACE "," ";" plugins "${PLUGINS}")
 set(body "")
 foreach(p ${plugins})
-  string(REPLACE "|" ";" f "${p}")
+  string(REPLACE "@" ";" f "${p}")
   list(GET f 0 id)
   list(GET f 1 kind)
   list(GET f 2 version)

@@ -31,7 +31,8 @@ struct SourceLine {
   std::string_view src;     ///< file path, journal name, or the syslog sender's address
   std::string_view module;  ///< datasource: "file", "journalctl", "syslog", ...
   const event::StrMap* labels = nullptr;  ///< the source's `labels:` (type selects parsers)
-  TimePoint received = 0;   ///< acquisition time
+  TimePoint received;       ///< acquisition time
+  bool time_machine = false;  ///< `use_time_machine:` or a one-shot file:// source
 };
 
 using SourceCallback = std::function<void(const SourceLine&)>;
@@ -46,12 +47,23 @@ struct LoadOptions {
   std::vector<std::string> disabled_plugins;  ///< never loaded
 };
 
+/// One-shot reading of a DSN (`crowdwall replay --dsn`, acquisition.md section 6).
+struct DsnOptions {
+  std::string dsn;          ///< "file:///var/log/auth.log", "journalctl://filters=..."
+  event::StrMap labels;     ///< {type: <--type>} + --label pairs
+  std::string plugin_dir;   ///< as LoadOptions
+  std::string index_path;
+  std::vector<std::string> enabled_plugins;
+  std::vector<std::string> disabled_plugins;
+};
+
 /// Counters of one configured source (`name` is its `name:` or "<module>:<first target>").
 struct SourceStats {
   std::string name;
   std::uint64_t lines = 0;     ///< delivered to the callback
   std::uint64_t dropped = 0;   ///< too long, malformed, over a size limit
   std::uint64_t errors = 0;    ///< read or network errors (source kept running)
+  std::uint64_t split = 0;     ///< lines over the size limit delivered in pieces
 };
 
 class Sources {
@@ -61,12 +73,18 @@ class Sources {
   /// Reads acquis.yaml and acquis.d, loads the plugins they need and checks every source's
   /// configuration. Every problem is listed in the error (file, document, what is wrong).
   static Result<std::unique_ptr<Sources>> load(const LoadOptions& options);
+  /// One source in cat mode from a DSN; the plugin serving its scheme is loaded as for load().
+  static Result<std::unique_ptr<Sources>> loadDsn(const DsnOptions& options);
 
   /// Starts every source; returns once they run.
   virtual Result<bool> start(SourceCallback on_line) = 0;
   /// Stops every source and saves positions; lines not yet delivered stay for next start.
   virtual void stop() = 0;
   virtual std::vector<SourceStats> stats() const = 0;
+  /// True when the configuration has only cat-mode sources (the agent exits when they end).
+  virtual bool oneShot() const = 0;
+  /// Blocks until every cat-mode source has read all its data (returns at once if none).
+  virtual void waitFinished() = 0;
 };
 
 }  // namespace cw::core::acquisition
