@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -103,6 +104,8 @@ class TestStore {
       while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) {
         m.pop_back();
       }
+      std::replace(m.begin(), m.end(), '\n', ' ');  // one line for the skip report
+      std::replace(m.begin(), m.end(), '\t', ' ');
       return "cannot connect: " + m;
     }
     PQsetNoticeProcessor(
