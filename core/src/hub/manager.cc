@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cw/core/hub/manager.h"
 
+#include <fcntl.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -152,6 +155,54 @@ std::string tmpName(const std::string& dest) {
   static int counter = 0;
   return dest + ".cw-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
+
+// One change at a time per hub dir: an exclusive flock on <hub_dir>/.lock, held by the
+// outermost operation of this process (hub upgrade runs item upgrades inside it).
+class HubLock {
+ public:
+  static Result<HubLock> take(const std::string& hub_root) {
+    HubLock lock;
+    if (depth_ > 0) {
+      ++depth_;
+      lock.owner_ = true;
+      return lock;
+    }
+    std::error_code ec;
+    fs::create_directories(hub_root, ec);
+    const std::string path = hub_root + "/.lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return makeError(ErrorCode::Io, "cannot open the hub lock " + path);
+    }
+    for (int i = 0; ::flock(fd, LOCK_EX | LOCK_NB) != 0; ++i) {
+      if (i == 300) {  // 30 s
+        ::close(fd);
+        return makeError(ErrorCode::Runtime,
+                         "another process is changing " + hub_root + " (lock " + path + ")");
+      }
+      ::usleep(100000);
+    }
+    fd_ = fd;
+    depth_ = 1;
+    lock.owner_ = true;
+    return lock;
+  }
+  HubLock(HubLock&& o) noexcept : owner_(o.owner_) { o.owner_ = false; }
+  HubLock& operator=(HubLock&&) = delete;
+  HubLock(const HubLock&) = delete;
+  ~HubLock() {
+    if (owner_ && --depth_ == 0) {
+      ::close(fd_);  // releases the flock
+      fd_ = -1;
+    }
+  }
+
+ private:
+  HubLock() = default;
+  bool owner_ = false;
+  static inline int fd_ = -1;
+  static inline int depth_ = 0;
+};
 
 }  // namespace
 
@@ -572,18 +623,31 @@ struct Manager::Impl {
         return makeError(ErrorCode::Config,
                          item_file + ": data file " + e.dest_file + " has no source_url");
       }
+      // A copy we hold is revalidated (If-Modified-Since) unless --force.
+      FetchOptions fetch = m.options_.fetch;
+      struct stat st {};
+      if (exists && !force && ::stat(d.dest.c_str(), &st) == 0) {
+        fetch.if_modified_since = st.st_mtime;
+      }
       std::string errors;
       bool got = false;
+      bool not_modified = false;
       for (const std::string& from : tries) {
-        auto r = fetchTo(from, d.tmp, m.options_.fetch);
+        auto r = fetchTo(from, d.tmp, fetch);
         if (r) {
           got = true;
+          not_modified = r->not_modified;
           break;
         }
         errors += (errors.empty() ? "" : "; ") + r.error().message;
       }
       if (!got) {
         return makeError(ErrorCode::Io, "data file " + e.dest_file + ": " + errors);
+      }
+      if (not_modified) {
+        fs::last_write_time(d.dest, fs::file_time_type::clock::now(), ec);  // checked now
+        plan.out.done.push_back("data " + e.dest_file + " unchanged");
+        continue;
       }
       if (exists && sha256File(d.tmp) == sha256File(d.dest)) {
         fs::remove(d.tmp, ec);
@@ -914,6 +978,10 @@ Result<bool> Manager::finish(std::string_view type) {
 }
 
 Result<Outcome> Manager::updateIndex() {
+  auto lock = HubLock::take(hub_root_);
+  if (!lock) {
+    return lock.error();
+  }
   std::error_code ec;
   fs::create_directories(hub_root_, ec);
   if (ec) {
@@ -1002,6 +1070,10 @@ Result<ItemState> Manager::inspect(std::string_view type, std::string_view name)
 }
 
 Result<Outcome> Manager::install(std::string_view type, std::string_view name, bool force) {
+  auto lock = HubLock::take(hub_root_);
+  if (!lock) {
+    return lock.error();
+  }
   Impl impl(*this);
   const IndexItem* item = impl.lookup(type, name);
   if (item == nullptr) {
@@ -1034,6 +1106,10 @@ Result<Outcome> Manager::install(std::string_view type, std::string_view name, b
 
 Result<Outcome> Manager::remove(std::string_view type, std::string_view name, bool force,
                                 bool purge) {
+  auto lock = HubLock::take(hub_root_);
+  if (!lock) {
+    return lock.error();
+  }
   Impl impl(*this);
   Outcome out;
   const IndexItem* item = impl.lookup(type, name);
@@ -1112,6 +1188,10 @@ Result<Outcome> Manager::remove(std::string_view type, std::string_view name, bo
 }
 
 Result<Outcome> Manager::upgrade(std::string_view type, std::string_view name, bool force) {
+  auto lock = HubLock::take(hub_root_);
+  if (!lock) {
+    return lock.error();
+  }
   Impl impl(*this);
   const IndexItem* item = impl.lookup(type, name);
   if (item == nullptr || impl.enabledLink(*item) == nullptr) {
@@ -1167,6 +1247,10 @@ Result<Outcome> Manager::upgrade(std::string_view type, std::string_view name, b
 }
 
 Result<Outcome> Manager::upgradeAll(bool force) {
+  auto lock = HubLock::take(hub_root_);
+  if (!lock) {
+    return lock.error();
+  }
   Outcome all;
   std::vector<std::string> types(std::begin(kItemTypes), std::end(kItemTypes));
   types.emplace_back(kPluginsKey);
