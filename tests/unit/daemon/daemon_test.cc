@@ -219,3 +219,17 @@ TEST_CASE(
   CHECK(cw::test::sqliteRows(lapi.db(), "SELECT version FROM machines") ==
         std::vector<std::string>{"v" CW_VERSION});
 }
+
+TEST_CASE("the example configuration in examples/config loads", "[daemon]") {
+  auto cfg = cw::core::config::load(std::string(CW_SOURCE_DIR) + "/examples/config/config.yaml");
+  if (!cfg.ok()) {
+    FAIL(cfg.error().message);
+  }
+  CHECK(cfg->agent.enabled);
+  CHECK(cfg->server.enabled);
+  CHECK(cfg->server.listen_uri == "127.0.0.1:8080");
+  CHECK(cfg->db.type == "sqlite");
+  CHECK(cfg->db.db_path == "/var/lib/crowdwall/data/crowdwall.db");
+  CHECK(cfg->client.credentials_path == "/etc/crowdwall/local_api_credentials.yaml");
+  CHECK(cfg->server.profiles_path == "/etc/crowdwall/profiles.yaml");
+}
