@@ -593,3 +593,56 @@ TEST_CASE("simulation.yaml is read, written and decides which scenarios are simu
                                    ":2: 'exclusions' must be a list of scenario names\n" + path +
                                    ":3: unknown key 'other' (expected simulation, exclusions)");
 }
+
+TEST_CASE("upgrading a collection enables its new members and disables dropped ones",
+          "[hub][manager]") {
+  Fixture f;
+  Manager m = f.updated();
+  REQUIRE(m.install("collections", "t/linux", false).ok());
+  REQUIRE(m.install("collections", "t/web", false).ok());
+
+  // linux 1.1 drops ssh-bf and base, adds a new scenario.
+  f.hub.publish("scenarios", "t/ssh-slow", "name: t/ssh-slow\ntype: leaky\n");
+  f.hub.publish("collections", "t/linux", "parsers:\n  - t/ssh-logs\nscenarios:\n  - t/ssh-slow\n",
+                "", {{"parsers", {"t/ssh-logs"}}, {"scenarios", {"t/ssh-slow"}}});
+  f.hub.writeIndex();
+  m = f.updated();
+  CHECK(stateOf(m, "collections", "t/linux").status() == "enabled,update-available");
+  auto up = m.upgradeAll(false);
+  REQUIRE(up.ok());
+  CHECK(up->warnings.empty());
+  CHECK(up->done == std::vector<std::string>{
+                        "downloaded scenarios t/ssh-slow 1.0", "downloaded collections t/linux 1.1",
+                        "enabled scenarios t/ssh-slow",
+                        "disabled scenarios t/ssh-bf (no longer in its collection)"});
+  // base stays: web still needs it.
+  CHECK(f.links() == std::set<std::string>{
+                         "collections/base.yaml -> collections/t/base.yaml",
+                         "collections/linux.yaml -> collections/t/linux.yaml",
+                         "collections/web.yaml -> collections/t/web.yaml",
+                         "parsers/s00-raw/syslog.yaml -> parsers/s00-raw/t/syslog.yaml",
+                         "parsers/s01-parse/ssh-logs.yaml -> parsers/s01-parse/t/ssh-logs.yaml",
+                         "parsers/s01-parse/web-logs.yaml -> parsers/s01-parse/t/web-logs.yaml",
+                         "scenarios/ssh-slow.yaml -> scenarios/t/ssh-slow.yaml"});
+  CHECK(stateOf(m, "collections", "t/linux").status() == "enabled");
+  auto again = m.upgradeAll(false);
+  REQUIRE(again.ok());
+  CHECK(again->done == std::vector<std::string>{"every installed item is up to date"});
+}
+
+TEST_CASE("an index that cannot be fetched or parsed leaves the current one", "[hub][manager]") {
+  Fixture f;
+  Manager m = f.updated();
+  const std::string before = slurp(f.etc / "hub/.index.json");
+  spit(f.src / ".index.json", "{\"parsers\": {\"a/b\": {\"path\": \"/abs\"}}}");
+  auto bad = m.updateIndex();
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("is not a valid hub index") != std::string::npos);
+  fs::remove(f.src / ".index.json");
+  auto gone = m.updateIndex();
+  REQUIRE_FALSE(gone.ok());
+  CHECK(gone.error().message ==
+        "hub update: " + (fs::absolute(f.src) / ".index.json").string() + ": not found");
+  CHECK(slurp(f.etc / "hub/.index.json") == before);
+  CHECK_FALSE(hasTempFiles(f.etc));
+}
