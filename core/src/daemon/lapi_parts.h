@@ -8,6 +8,8 @@
 #include <string>
 
 #include "cw/core/config/config.h"
+#include "cw/core/decisions/profiles.h"
+#include "cw/core/expr/services.h"
 #include "cw/core/lapi/server.h"
 #include "cw/core/store/store.h"
 
@@ -17,6 +19,8 @@ namespace cw::core::daemon {
 
 struct LapiParts {
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<expr::Services> services;  // for the profiles' expressions
+  std::unique_ptr<decisions::Profiles> profiles;
   std::unique_ptr<lapi::Server> server;
 
   Result<bool> load(const config::Config& cfg) {
@@ -29,7 +33,13 @@ struct LapiParts {
       return makeError(ErrorCode::Config, "database: " + s.error().message);
     }
     store = std::move(*s);
-    auto srv = lapi::Server::create(cfg, *store, nullptr);
+    services = std::make_unique<expr::Services>();
+    auto p = decisions::Profiles::load(cfg.server.profiles_path, *services, store.get());
+    if (!p) {
+      return p.error();
+    }
+    profiles = std::make_unique<decisions::Profiles>(std::move(*p));
+    auto srv = lapi::Server::create(cfg, *store, profiles.get());
     if (!srv) {
       return srv.error();
     }

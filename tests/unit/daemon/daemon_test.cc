@@ -166,6 +166,14 @@ TEST_CASE("agent and LAPI in one process: a tailed brute force becomes a stored 
   CHECK(a.events_count == 6);
   CHECK(a.capacity == 5);
   CHECK(a.leakspeed == "10s");
+  // profiles.yaml gave it a 4 h ban from its stop_at.
+  REQUIRE(a.decisions.size() == 1);
+  CHECK(a.decisions[0].type == "ban");
+  CHECK(a.decisions[0].scope == "Ip");
+  CHECK(a.decisions[0].value == "192.0.2.44");
+  CHECK(a.decisions[0].origin == "crowdsec");
+  CHECK(a.decisions[0].scenario == "crowdwall/ssh-bf");
+  CHECK(a.decisions[0].until.unix_nanos - a.stop_at.unix_nanos == 4 * cw::core::kHour);
 }
 
 TEST_CASE("SIGHUP's reload swaps the hub items; the agent keeps running", "[daemon]") {
