@@ -2,22 +2,25 @@
 # SPDX-License-Identifier: Apache-2.0
 """A static file server on 127.0.0.1 for the hub manager's HTTP tests.
 
-  cutting_server.py DIR [CUT_PATH...]
+  cutting_server.py DIR [CUT_PATH | hang:PATH ...]
 
 Serves DIR like `python3 -m http.server`, plus:
 - an ETag on every file (sha256 of its bytes) and 304 Not Modified on If-None-Match;
 - for each CUT_PATH (URL path, e.g. /scenarios/a/b.yaml): announces the full
-  Content-Length, sends half of the body, then closes the connection.
+  Content-Length, sends half of the body, then closes the connection;
+- for each hang:PATH: sends the headers and a few bytes, then nothing for 30 s.
 Prints "port N" on its first line once listening (port chosen by the system).
 """
 import hashlib
 import http.server
 import os
 import sys
+import time
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     cut = set()
+    hang = set()
 
     def log_message(self, fmt, *args):  # quiet
         pass
@@ -39,6 +42,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("ETag", etag)
         self.end_headers()
+        if self.path in self.hang:
+            self.wfile.write(body[:4])
+            self.wfile.flush()
+            time.sleep(30)
+            return
         if self.path in self.cut:
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
@@ -49,8 +57,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 def main():
     root = sys.argv[1]
-    Handler.cut = set(sys.argv[2:])
+    Handler.cut = {p for p in sys.argv[2:] if not p.startswith("hang:")}
+    Handler.hang = {p[5:] for p in sys.argv[2:] if p.startswith("hang:")}
     os.chdir(root)
+    http.server.ThreadingHTTPServer.daemon_threads = True
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print("port", server.server_address[1], flush=True)
     server.serve_forever()
