@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "replay_command.h"
+#include "run_command.h"
 
 namespace {
 
@@ -18,6 +19,8 @@ constexpr const char* kUsage =
     "Usage: crowdwall <command> [options]\n"
     "\n"
     "Commands:\n"
+    "  run       the service: the agent and/or the Local API, as config.yaml says\n"
+    "            (crowdwall -c FILE does the same)\n"
     "  replay    read whole log files through the hub's parsers and scenarios and print the\n"
     "            alerts they raise (the log's own timestamps drive the buckets)\n"
     "\n"
@@ -51,6 +54,12 @@ int main(int argc, char** argv) {
   if (command == "-V" || command == "--version" || command == "version") {
     std::printf("crowdwall %s\n", CW_VERSION);
     return 0;
+  }
+  if (command == "run") {
+    return cw::cli::runRun(argc - 1, argv + 1);
+  }
+  if (command == "-c" || command == "--config" || command.rfind("--config=", 0) == 0) {
+    return cw::cli::runRun(argc, argv);  // `crowdwall -c FILE`, as `crowdsec -c FILE`
   }
   if (command == "replay") {
     return cw::cli::runReplay(argc - 1, argv + 1);
