@@ -42,6 +42,7 @@ struct OwnedLine {
   std::string module;
   const event::StrMap* labels = nullptr;
   TimePoint received;
+  bool time_machine = false;
 };
 
 void appendError(std::string& all, const std::string& message) {
@@ -119,6 +120,7 @@ struct Daemon::Impl {
     l.module.assign(line.module);
     l.labels = line.labels;
     l.received = line.received.isZero() ? nowUtc() : line.received;
+    l.time_machine = line.time_machine;
     lock.unlock();
     cv_lines.notify_one();
   }
@@ -157,7 +159,7 @@ struct Daemon::Impl {
       for (const OwnedLine& l : batch) {
         evt.reset();
         evt.type = event::EventType::Log;
-        evt.expect_mode = event::ExpectMode::Live;
+        evt.expect_mode = l.time_machine ? event::ExpectMode::TimeMachine : event::ExpectMode::Live;
         evt.process = true;
         evt.line.raw.assign(l.raw);
         evt.line.src.assign(l.src);
@@ -424,6 +426,17 @@ Result<bool> Daemon::reload() {
   }
   d.cv_lines.notify_one();
   return true;
+}
+
+bool Daemon::oneShot() const {
+  const Impl& d = *impl_;
+  return d.run_agent && !d.run_server && d.sources && d.sources->oneShot();
+}
+
+void Daemon::waitSourcesFinished() {
+  if (oneShot()) {
+    impl_->sources->waitFinished();
+  }
 }
 
 int Daemon::lapiPort() const {

@@ -4,9 +4,12 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "cw/core/daemon/daemon.h"
 
@@ -100,6 +103,17 @@ int runService(const std::string& config_path) {
     return 1;
   }
   spdlog::info("crowdwall {} running config={}", CW_VERSION, config_path);
+  // Only cat-mode sources: stop once they are read, like a signal would.
+  std::atomic<bool> one_shot_done{false};
+  std::thread one_shot;
+  if ((*daemon)->oneShot()) {
+    one_shot = std::thread([d = daemon->get(), &one_shot_done] {
+      d->waitSourcesFinished();
+      one_shot_done = true;
+      spdlog::info("Every source was read to its end: stopping");
+      kill(getpid(), SIGTERM);
+    });
+  }
 
   for (;;) {
     int sig = 0;
@@ -118,6 +132,16 @@ int runService(const std::string& config_path) {
     break;
   }
   (*daemon)->stop();
+  if (one_shot.joinable()) {
+    if (one_shot_done) {
+      one_shot.join();
+    } else {
+      // Stopped by a signal before the sources were read: the waiting thread still uses the
+      // daemon, which is left to the end of the process.
+      one_shot.detach();
+      (void)daemon->release();
+    }
+  }
   spdlog::info("crowdwall stopped");
   spdlog::shutdown();
   return 0;

@@ -43,6 +43,12 @@ class Daemon {
   /// running items are kept and the error returned. Live buckets start empty again.
   Result<bool> reload();
 
+  /// True when the agent runs alone and acquis.yaml has only cat-mode sources: the service
+  /// stops once they are read, as CrowdSec's agent does.
+  bool oneShot() const;
+  /// With oneShot(): blocks until every source has read all its data. Else returns at once.
+  void waitSourcesFinished();
+
   /// The port the LAPI listens on (0 when the server is disabled or not on TCP).
   int lapiPort() const;
 
