@@ -39,7 +39,7 @@ void Server::Impl::postAlerts(Call& call) {
     // Allowlists: there is no allowlist store yet, so no source is allowlisted and no alert is
     // dropped here (lapi.md §5 step 2).
     // TODO(lapi): drop alerts whose Ip/Range source is allowlisted once allowlists are stored.
-    auto applied = applyProfiles(profiles, store, alert, call.now);
+    auto applied = applyProfiles(profiles, alert, call.now);
     if (!applied) {
       message(call, 500, applied.error().message);
       return;

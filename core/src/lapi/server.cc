@@ -266,6 +266,12 @@ void Server::Impl::install(httplib::Server& server, bool from_socket) {
   // The raw (possibly compressed) body may not exceed the largest limit; the per-route limit
   // on the decompressed body is enforced while reading (readBody).
   server.set_payload_max_length(kAuthenticatedBodyLimit);
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
+  // server bind the same port and share its connections.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server.set_keep_alive_timeout(5);
   server.set_read_timeout(30);
   server.set_write_timeout(30);
@@ -352,31 +358,36 @@ bool Server::Impl::readBody(Call& call, std::size_t limit) {
   if (call.reader == nullptr) {
     return true;
   }
-  const auto too_large = [&] {
-    bump(counters.bodies_too_large);
-    call.res.set_header("Connection", "close");
-    message(call, 413, "http: request body too large");
-    return false;
-  };
+  // Over the limit, the rest of the body is read and dropped (the raw size is capped by the
+  // payload limit, the decompressed size by kDrainLimit), so the client reads our 413 instead
+  // of a reset connection; then the connection is closed.
+  constexpr std::size_t kDrainLimit = kAuthenticatedBodyLimit + (8u << 20);
+  bool over = false;
+  std::size_t seen = 0;
   const std::string length = call.req.get_header_value("Content-Length");
   if (!length.empty()) {
     std::uint64_t n = 0;
     const auto [p, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
-    if (ec == std::errc() && p == length.data() + length.size() && n > limit) {
-      return too_large();
-    }
+    over = ec == std::errc() && p == length.data() + length.size() && n > limit;
   }
-  bool over = false;
   (*call.reader)([&](const char* data, std::size_t len) {
-    if (call.body.size() + len > limit) {
+    seen += len;
+    if (!over && call.body.size() + len > limit) {
       over = true;
-      return false;
+      call.body.clear();
+      call.body.shrink_to_fit();
+    }
+    if (over) {
+      return seen <= kDrainLimit;
     }
     call.body.append(data, len);
     return true;
   });
   if (over) {
-    return too_large();
+    bump(counters.bodies_too_large);
+    call.res.set_header("Connection", "close");
+    message(call, 413, "http: request body too large");
+    return false;
   }
   return true;
 }

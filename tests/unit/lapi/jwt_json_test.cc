@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+// The JWT codec and the JSON wire format, without a server.
+#include <catch2/catch.hpp>
+
+#include "cw/core/lapi/json_models.h"
+#include "cw/core/lapi/jwt.h"
+
+using namespace cw::core;
+using namespace cw::core::lapi;
+
+TEST_CASE("jwt: base64url round trips and refuses foreign characters", "[lapi]") {
+  CHECK(base64UrlEncode("") == "");
+  CHECK(base64UrlEncode("f") == "Zg");
+  CHECK(base64UrlEncode("fo") == "Zm8");
+  CHECK(base64UrlEncode("foo") == "Zm9v");
+  CHECK(base64UrlEncode("\xfb\xff") == "-_8");
+  CHECK(*base64UrlDecode("-_8") == "\xfb\xff");
+  CHECK(*base64UrlDecode("Zm9vYg==") == "foob");
+  CHECK_FALSE(base64UrlDecode("Zm9v+").has_value());
+  CHECK_FALSE(base64UrlDecode("Z").has_value());
+  std::string all;
+  for (int i = 0; i < 256; ++i) {
+    all.push_back(static_cast<char>(i));
+  }
+  CHECK(*base64UrlDecode(base64UrlEncode(all)) == all);
+}
+
+TEST_CASE("jwt: HS256 tokens sign, verify, expire and resist tampering", "[lapi]") {
+  const JwtCodec codec(std::string(64, 's'));
+  const std::string token = codec.sign({"machine-1", 2000, 1000});
+  // Header is fixed: {"alg":"HS256","typ":"JWT"}.
+  CHECK(token.rfind("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.", 0) == 0);
+  JwtError err = JwtError::Malformed;
+  auto claims = codec.verify(token, 1999, &err);
+  REQUIRE(claims);
+  CHECK(claims->id == "machine-1");
+  CHECK(claims->exp == 2000);
+  CHECK(claims->orig_iat == 1000);
+  CHECK(codec.verify(token, 2000, &err));  // exp is inclusive, as Go's check (exp < now fails)
+  CHECK_FALSE(codec.verify(token, 2001, &err));
+  CHECK(err == JwtError::Expired);
+  CHECK(codec.verify(token, 2001, &err, /*allow_expired=*/true));
+
+  // The payload of another token with this signature: refused.
+  const std::string other = codec.sign({"machine-2", 2000, 1000});
+  const auto dot = token.find('.', token.find('.') + 1);
+  const auto odot = other.find('.', other.find('.') + 1);
+  const std::string spliced = other.substr(0, odot) + token.substr(dot);
+  CHECK_FALSE(codec.verify(spliced, 1500, &err));
+  CHECK(err == JwtError::BadSignature);
+  CHECK_FALSE(JwtCodec(std::string(64, 't')).verify(token, 1500, &err));
+  CHECK(err == JwtError::BadSignature);
+  for (const std::string bad : {"", "a", "a.b", "a.b.c.d", "!.!.!", "e30.e30.", "e30.e30.e30"}) {
+    CHECK_FALSE(codec.verify(bad, 1500, &err));
+  }
+  CHECK(std::string(jwtErrorMessage(JwtError::Expired)) == "Token is expired");
+  CHECK(std::string(jwtErrorMessage(JwtError::BadSignature)) == "signature is invalid");
+}
+
+TEST_CASE("json: remaining durations are rounded to seconds like Go's Round", "[lapi]") {
+  const TimePoint now = TimePoint::fromUnixNanos(1'800'000'000LL * kSecond);
+  const auto at = [&](Duration d) { return TimePoint::fromUnixNanos(now.unix_nanos + d); };
+  CHECK(remainingDuration(at(4 * kHour - 2 * kSecond), now) == "3h59m58s");
+  CHECK(remainingDuration(at(4 * kHour - 2 * kSecond - 400 * kMillisecond), now) == "3h59m58s");
+  CHECK(remainingDuration(at(4 * kHour - 2 * kSecond - 500 * kMillisecond), now) == "3h59m58s");
+  CHECK(remainingDuration(at(4 * kHour - 2 * kSecond - 600 * kMillisecond), now) == "3h59m57s");
+  CHECK(remainingDuration(now, now) == "0s");
+  CHECK(remainingDuration(at(-12 * kSecond - 300 * kMillisecond), now) == "-12s");
+  CHECK(remainingDuration(at(-500 * kMillisecond), now) == "-1s");
+  CHECK(remainingDuration(at(499 * kMillisecond), now) == "0s");
+  CHECK(formatRfc3339(at(123 * kMillisecond)) == "2027-01-15T08:00:00Z");
+}
+
+TEST_CASE("json: alerts rendered for POST parse back to the same alerts", "[lapi]") {
+  const TimePoint stop = TimePoint::fromUnixNanos(1'800'000'000LL * kSecond);
+  store::Alert a;
+  a.scenario = "crowdsecurity/ssh-bf";
+  a.scenario_hash = "abc";
+  a.scenario_version = "0.1";
+  a.message = "Ip 192.0.2.1 performed 'crowdsecurity/ssh-bf' (6 events over 5s)";
+  a.events_count = 6;
+  a.capacity = 5;
+  a.leakspeed = "10s";
+  a.start_at = TimePoint::fromUnixNanos(stop.unix_nanos - 5 * kSecond);
+  a.stop_at = stop;
+  a.remediation = true;
+  a.kind = "crowdsec";
+  a.source = {"Ip", "192.0.2.1", "192.0.2.1", "192.0.2.0/24", "64496", "Example", "FR", 48.5, 2.25};
+  a.events = {{TimePoint::fromUnixNanos(stop.unix_nanos - kSecond), {{"source_ip", "192.0.2.1"}}}};
+  a.meta = {{"target_user", "root"}};
+  a.labels = {"ssh", "bf"};
+  store::Decision d;
+  d.origin = "cscli";
+  d.type = "ban";
+  d.scope = "Ip";
+  d.value = "192.0.2.1";
+  d.scenario = "manual";
+  d.until = TimePoint::fromUnixNanos(stop.unix_nanos + 90 * kMinute);
+  a.decisions = {d};
+
+  const std::string json = renderAlertsForPost({a});
+  auto parsed = parseAlerts(json, TimePoint::fromUnixNanos(0));
+  REQUIRE(parsed.ok);
+  REQUIRE(parsed.alerts.size() == 1);
+  const store::Alert& b = parsed.alerts[0];
+  CHECK(b.scenario == a.scenario);
+  CHECK(b.scenario_hash == a.scenario_hash);
+  CHECK(b.message == a.message);
+  CHECK(b.events_count == 6);
+  CHECK(b.capacity == 5);
+  CHECK(b.leakspeed == "10s");
+  CHECK(b.start_at == a.start_at);
+  CHECK(b.stop_at == a.stop_at);
+  CHECK(b.remediation);
+  CHECK(b.kind == "crowdsec");
+  CHECK(b.source == a.source);
+  CHECK(b.events == a.events);
+  CHECK(b.meta == a.meta);
+  CHECK(b.labels == a.labels);
+  REQUIRE(b.decisions.size() == 1);
+  CHECK(b.decisions[0].until == d.until);
+  CHECK(b.decisions[0].origin == "cscli");
+  CHECK(b.decisions[0].scenario == "manual");
+  CHECK(json.find(R"("duration":"1h30m0s")") != std::string::npos);
+
+  // An unreadable start_at becomes `now`, as upstream.
+  std::string odd = json;
+  odd.replace(odd.find(R"("start_at":")") + 12, 20, "yesterday at noon!!!");
+  auto p2 = parseAlerts(odd, stop);
+  REQUIRE(p2.ok);
+  CHECK(p2.alerts[0].start_at == stop);
+}
+
+TEST_CASE("json: bouncer decisions and alerts in the wire shape", "[lapi]") {
+  const TimePoint now = TimePoint::fromUnixNanos(1'800'000'000LL * kSecond);
+  store::Decision d;
+  d.id = 7;
+  d.uuid = "0f4e5c1a-0000-4000-8000-000000000001";
+  d.origin = "crowdsec";
+  d.type = "ban";
+  d.scope = "Ip";
+  d.value = "192.0.2.1";
+  d.scenario = "crowdsecurity/ssh-bf";
+  d.until = TimePoint::fromUnixNanos(now.unix_nanos + 4 * kHour - 2 * kSecond);
+  CHECK(renderBouncerDecisions({}, now) == "null");
+  CHECK(renderBouncerDecisions({d}, now) ==
+        R"([{"duration":"3h59m58s","id":7,"origin":"crowdsec","scenario":"crowdsecurity/ssh-bf",)"
+        R"("scope":"Ip","type":"ban","uuid":"0f4e5c1a-0000-4000-8000-000000000001",)"
+        R"("value":"192.0.2.1"}])");
+  d.simulated = true;
+  std::string one;
+  appendBouncerDecision(one, d, now);
+  CHECK(one.find(R"("scope":"Ip","simulated":true,"type":"ban")") != std::string::npos);
+
+  store::Alert a;
+  a.id = 3;
+  a.uuid = "u";
+  a.machine_id = "m";
+  a.created_at = now;
+  a.start_at = now;
+  a.stop_at = now;
+  a.scenario = "s";
+  a.source.scope = "Ip";
+  a.source.value = "192.0.2.1";
+  CHECK(renderAlerts({}, now) == "null");
+  CHECK(renderAlert(a, now) ==
+        R"({"capacity":0,"created_at":"2027-01-15T08:00:00Z","decisions":null,"events":null,)"
+        R"("events_count":0,"id":3,"labels":null,"leakspeed":"","machine_id":"m","message":"",)"
+        R"("meta":null,"remediation":false,"scenario":"s","scenario_hash":"",)"
+        R"("scenario_version":"","simulated":false,"source":{"scope":"Ip","value":"192.0.2.1"},)"
+        R"("start_at":"2027-01-15 08:00:00 +0000 UTC","stop_at":"2027-01-15 08:00:00 +0000 UTC",)"
+        R"("uuid":"u"})");
+  CHECK(messageJson("a \"quoted\"\nline") == R"({"message":"a \"quoted\"\nline"})");
+}

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Local API at its edges: decision deletion, hostile bodies and queries, body limits, gzip,
+// usage metrics, allowlists, the unix socket.
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <filesystem>
+
+#include "lapi_test_util.h"
+
+using namespace cw::core;
+using namespace cw::test;
+
+namespace {
+
+std::string gzip(const std::string& plain) {
+  z_stream zs{};
+  REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&zs, plain.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+  zs.avail_in = static_cast<uInt>(plain.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::size_t alertCount(store::Store& store) {
+  auto all = store.listAlerts(*store::AlertFilter::fromQuery({{"limit", "0"}}), nowUtc());
+  REQUIRE(all.ok());
+  return all->size();
+}
+
+}  // namespace
+
+TEST_CASE("lapi: DELETE /v1/decisions (filters, unknown keys, by id)", "[lapi]") {
+  CW_STORE_BACKEND();
+  addMachine(*store, "agent1", "pw");
+  Lapi l(*store);
+  const std::string token = l.login("agent1", "pw");
+  auto r = l.client().Post("/v1/alerts", l.agent(token),
+                           "[" + cscliAlert("192.0.2.1") + "," + cscliAlert("192.0.2.2") + "," +
+                               cscliAlert("192.0.2.3", "Ip", "captcha") + "," +
+                               cscliAlert("198.51.100.0/24", "Range") + "]",
+                           "application/json");
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  auto del = [&](const std::string& path) {
+    auto d = l.client().Delete(path.c_str(), l.agent(token));
+    REQUIRE(d);
+    return std::pair(d->status, d->body);
+  };
+  using P = std::pair<int, std::string>;
+  CHECK(del("/v1/decisions?scope=Ip&value=192.0.2.1") ==
+        P(500, R"({"message":"'scope' doesn't exist: invalid filter"})"));
+  CHECK(del("/v1/decisions?type=captcha") == P(200, R"({"nbDeleted":"1"})"));
+  CHECK(del("/v1/decisions?type=captcha") == P(200, R"({"nbDeleted":"0"})"));
+  CHECK(del("/v1/decisions?ip=198.51.100.9") == P(200, R"({"nbDeleted":"1"})"));
+  CHECK(del("/v1/decisions?ip=nope") ==
+        P(500, R"({"message":"unable to convert 'nope' to int: invalid address: invalid ip )"
+               R"(address / range"})"));
+  CHECK(del("/v1/decisions/abc") == P(400, R"({"message":"decision_id must be valid integer"})"));
+  CHECK(del("/v1/decisions/1") == P(200, R"({"nbDeleted":"1"})"));
+  CHECK(del("/v1/decisions/1") ==
+        P(500, R"({"message":"decision with id '1' doesn't exist: object not found"})"));
+  CHECK(del("/v1/decisions?scopes=Ip") == P(200, R"({"nbDeleted":"1"})"));
+  // Rows are kept: deleted decisions are expired, not removed.
+  auto a = store->getAlert(1);
+  REQUIRE(a->has_value());
+  REQUIRE((*a)->decisions.size() == 1);
+  CHECK((*a)->decisions[0].until <= nowUtc());
+  // A bouncer key does not open machine routes.
+  auto nojwt = l.client().Delete("/v1/decisions", {{"X-Api-Key", "x"}});
+  REQUIRE(nojwt);
+  CHECK(nojwt->status == 401);
+}
+
+TEST_CASE("lapi: hostile bodies and queries get their status, store nothing, keep serving",
+          "[lapi]") {
+  CW_STORE_BACKEND();
+  addMachine(*store, "agent1", "pw");
+  Lapi l(*store);
+  const std::string token = l.login("agent1", "pw");
+  auto post = [&](const std::string& body) {
+    auto r = l.client().Post("/v1/alerts", l.agent(token), body, "application/json");
+    REQUIRE(r);
+    return r->status;
+  };
+  // Deep nesting (iterative parser: no stack overflow), in an array and inside a field.
+  CHECK(post(std::string(200000, '[') + std::string(200000, ']')) == 400);
+  CHECK(post("[{\"capacity\":" + std::string(100000, '[') + std::string(100000, ']') + "}]") ==
+        400);
+  CHECK(post(std::string(300000, '[')) == 400);
+  // Numbers out of range, invalid UTF-8, NUL bytes, trailing garbage, wrong element types.
+  CHECK(post(R"([{"capacity":1e400}])") == 400);
+  CHECK(post(R"([{"capacity":-99999999999999999999999}])") == 400);
+  CHECK(post(R"([{"events_count":1.5}])") == 400);
+  CHECK(post("[{\"scenario\":\"\xff\xfe\"}]") == 400);
+  CHECK(post(std::string("[\0]", 3)) == 400);
+  CHECK(post("[] []") == 400);
+  CHECK(post("[1]") == 400);
+  CHECK(post("[null]") == 400);
+  CHECK(post("") == 400);
+  CHECK(post(R"([{"source":{"scope":"Ip","value":"1.2.3.4","latitude":"north"}}])") == 400);
+  CHECK(post(R"([{"labels":[1]}])") == 400);
+  // An unparseable decision duration: 500, nothing stored.
+  std::string bad_duration = cscliAlert("192.0.2.1");
+  bad_duration.replace(bad_duration.find("\"1h\""), 4, "\"1zz\"");
+  CHECK(post("[" + bad_duration + "]") == 500);
+  CHECK(alertCount(*store) == 0);
+
+  // A token in every shape but a good one.
+  for (const std::string& t :
+       std::vector<std::string>{".", "..", "a.b.c", "\xff.\xff.\xff", std::string(5000, 'A')}) {
+    auto r = l.client().Get("/v1/alerts", {{"Authorization", "Bearer " + t}});
+    REQUIRE(r);
+    CHECK(r->status == 401);
+  }
+  // Hostile query values and path parameters.
+  for (const std::string& q : std::vector<std::string>{
+           "?limit=-1", "?limit=abc", "?limit=99999999999999999999", "?since=99999999999h",
+           "?ip=1.2.3.4/99", "?range=::/200", "?contains=maybe", "?sort=%00"}) {
+    auto r = l.client().Get(("/v1/alerts" + q).c_str(), l.agent(token));
+    REQUIRE(r);
+    INFO(q << " -> " << r->status << " " << r->body);
+    CHECK((r->status == 200 || r->status == 500));
+  }
+  auto huge_id = l.client().Get("/v1/alerts/99999999999999999999999", l.agent(token));
+  REQUIRE(huge_id);
+  CHECK(huge_id->status == 400);
+  auto neg_id = l.client().Get("/v1/alerts/-1", l.agent(token));
+  REQUIRE(neg_id);
+  CHECK(neg_id->status == 404);
+
+  // Still serving, state intact.
+  auto health = l.client().Get("/health");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CHECK(post("[" + cscliAlert("192.0.2.77") + "]") == 201);
+  CHECK(alertCount(*store) == 1);
+  CHECK(l.server().counters().bad_bodies == 15);
+}
+
+TEST_CASE("lapi: body limits before parsing, gzip bodies", "[lapi]") {
+  CW_STORE_BACKEND();
+  addMachine(*store, "agent1", "pw");
+  Lapi l(*store);
+  const std::string token = l.login("agent1", "pw");
+
+  // Unauthenticated routes: 2 MiB.
+  const std::string big_login =
+      R"({"machine_id":"agent1","password":")" + std::string(2u << 20, 'p') + R"("})";
+  auto r = l.client().Post("/v1/watchers/login", {{"User-Agent", kAgentUa}}, big_login,
+                           "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  CHECK(r->body == R"({"message":"http: request body too large"})");
+
+  // Gzip: decompressed transparently; the limit applies to the decompressed size.
+  const std::string body = "[" + cscliAlert("192.0.2.5") + "]";
+  httplib::Headers h = l.agent(token);
+  h.emplace("Content-Encoding", "gzip");
+  auto gz = l.client().Post("/v1/alerts", h, gzip(body), "application/json");
+  REQUIRE(gz);
+  CHECK(gz->status == 201);
+  CHECK(gz->body == R"(["1"])");
+
+  httplib::Headers hl{{"User-Agent", kAgentUa}, {"Content-Encoding", "gzip"}};
+  auto bomb = l.client().Post("/v1/watchers/login", hl, gzip(big_login), "application/json");
+  REQUIRE(bomb);
+  CHECK(bomb->status == 413);
+
+  // Authenticated routes: 50 MiB; just under 3 MiB passes the limit (and fails validation).
+  const std::string three_mib = R"([{"message":")" + std::string(3u << 20, 'm') + R"("}])";
+  auto big_alert = l.client().Post("/v1/alerts", l.agent(token), three_mib, "application/json");
+  REQUIRE(big_alert);
+  CHECK(big_alert->status == 500);
+  auto over = l.client().Post("/v1/alerts", l.agent(token), gzip(std::string(51u << 20, ' ')),
+                              "application/json");
+  REQUIRE(over);
+  CHECK(over->status == 400);  // not gzip-labelled: 51 MiB of compressed bytes is not JSON
+  httplib::Headers hz = l.agent(token);
+  hz.emplace("Content-Encoding", "gzip");
+  auto over_gz =
+      l.client().Post("/v1/alerts", hz, gzip(std::string(51u << 20, ' ')), "application/json");
+  REQUIRE(over_gz);
+  CHECK(over_gz->status == 413);
+  CHECK(l.server().counters().bodies_too_large == 3);
+  auto health = l.client().Get("/health");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+}
+
+TEST_CASE("lapi: usage metrics are validated; allowlists are empty", "[lapi]") {
+  CW_STORE_BACKEND();
+  addMachine(*store, "agent1", "pw");
+  addBouncer(*store, "fw", "fw-key");
+  Lapi l(*store);
+  const std::string token = l.login("agent1", "pw");
+  const std::string base =
+      R"("version":"v1","os":{"name":"debian","version":"12"},"utc_startup_timestamp":1700000000,)"
+      R"("metrics":[{"meta":{"window_size_seconds":60,"utc_now_timestamp":1700000060},)"
+      R"("items":[{"name":"dropped","value":12,"unit":"packet","labels":{"origin":"cscli"}}]}])";
+  const std::string rc = "{" + base + R"(,"type":"crowdsec-firewall-bouncer","name":"fw"})";
+  const std::string lp = "{" + base + R"(,"hub_items":{},"datasources":{"file":2}})";
+  auto send = [&](const httplib::Headers& h, const std::string& body) {
+    auto r = l.client().Post("/v1/usage-metrics", h, body, "application/json");
+    REQUIRE(r);
+    return std::pair(r->status, r->body);
+  };
+  using P = std::pair<int, std::string>;
+  CHECK(send(l.bouncer("fw-key"), R"({"remediation_components":[)" + rc + "]}") == P(201, ""));
+  CHECK(send(l.agent(token), R"({"log_processors":[)" + lp + "]}") == P(201, ""));
+  CHECK(send(l.bouncer("fw-key"), R"({"log_processors":[)" + lp + "]}").first == 400);
+  CHECK(send(l.agent(token), R"({"remediation_components":[)" + rc + "]}").first == 400);
+  CHECK(send(l.bouncer("fw-key"), R"({"remediation_components":[)" + rc + "," + rc + "]}").first ==
+        400);
+  CHECK(send(l.bouncer("fw-key"), R"({"remediation_components":[{"os":{"name":"x"}}]})") ==
+        P(422, R"({"message":"validation failure list:\nremediation_components.0.version in )"
+               R"(body is required\nremediation_components.0.os.version in body is required\n)"
+               R"(remediation_components.0.utc_startup_timestamp in body is required"})"));
+  CHECK(send(l.agent(token), R"({"log_processors":[{"version":"v"}]})").first == 422);
+  CHECK(send(l.bouncer("fw-key"), "{").first == 400);
+  CHECK(send({{"X-Api-Key", "bad"}}, "{}") == P(403, R"({"message":"access forbidden"})"));
+  CHECK(send({}, "{}").first == 401);
+  CHECK(l.server().counters().usage_metrics == 2);
+
+  auto get = [&](const std::string& path) {
+    auto r = l.client().Get(path.c_str(), l.agent(token));
+    REQUIRE(r);
+    return std::pair(r->status, r->body);
+  };
+  CHECK(get("/v1/allowlists") == P(200, "[]"));
+  CHECK(get("/v1/allowlists?with_content=true") == P(200, "[]"));
+  CHECK(get("/v1/allowlists/mylist") == P(404, R"({"message":"allowlist 'mylist' not found"})"));
+  CHECK(get("/v1/allowlists/check/192.0.2.1") == P(200, R"({"allowlisted":false,"reason":""})"));
+  CHECK(get("/v1/allowlists/check/bad").first == 400);
+  auto head = l.client().Head("/v1/allowlists/check/192.0.2.1", l.agent(token));
+  REQUIRE(head);
+  CHECK(head->status == 204);
+  auto bulk = [&](const std::string& body) {
+    auto r = l.client().Post("/v1/allowlists/check", l.agent(token), body, "application/json");
+    REQUIRE(r);
+    return std::pair(r->status, r->body);
+  };
+  CHECK(bulk(R"({"targets":["192.0.2.1","10.0.0.0/8"]})") == P(200, R"({"results":[]})"));
+  CHECK(bulk(R"({"targets":[]})") == P(400, R"({"message":"targets list cannot be empty"})"));
+}
+
+TEST_CASE("lapi: unix socket, and both listeners at once", "[lapi]") {
+  CW_STORE_BACKEND();
+  addMachine(*store, "agent1", "pw");
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("cw-lapi-sock-" + std::to_string(::getpid()) + "-" + backend);
+  std::filesystem::create_directories(dir);
+  const std::string sock = (dir / "lapi.sock").string();
+  {
+    Lapi l(*store, [&](config::Config& c) { c.server.listen_socket = sock; });
+    CHECK(std::filesystem::is_socket(sock));
+    httplib::Client uc(sock);
+    uc.set_address_family(AF_UNIX);
+    auto h = uc.Get("/health");
+    REQUIRE(h);
+    CHECK(h->status == 200);
+    CHECK(h->body == R"({"status":"up"})");
+    // Over the socket the client is trusted (alert deletion allowed).
+    auto login = uc.Post("/v1/watchers/login", {{"User-Agent", kAgentUa}},
+                         R"({"machine_id":"agent1","password":"pw"})", "application/json");
+    REQUIRE(login);
+    REQUIRE(login->status == 200);
+    const std::string token = parseJson(login->body)["token"].GetString();
+    auto del = uc.Delete("/v1/alerts", l.agent(token));
+    REQUIRE(del);
+    CHECK(del->status == 200);
+    CHECK(del->body == R"({"nbDeleted":"0"})");
+    auto tcp = l.client().Get("/health");
+    REQUIRE(tcp);
+    CHECK(tcp->status == 200);
+    l.server().stop();
+    CHECK_FALSE(std::filesystem::exists(sock));
+    l.server().stop();  // idempotent
+  }
+  {
+    // Socket only: no TCP port; a stale socket file is replaced.
+    config::Config c;
+    c.server.listen_uri = "";
+    c.server.listen_socket = sock;
+    lapi::ServerOptions o;
+    o.jwt_secret = kSecret;
+    auto s = lapi::Server::create(c, *store, nullptr, o);
+    REQUIRE(s.ok());
+    REQUIRE((*s)->start().ok());
+    CHECK((*s)->port() == 0);
+    CHECK((*s)->url().empty());
+    CHECK_FALSE((*s)->start().ok());
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("lapi: configuration errors are listed by create()", "[lapi]") {
+  CW_STORE_BACKEND();
+  config::Config c;
+  c.server.listen_uri = "127.0.0.1";
+  c.server.trusted_ips = {"10.0.0.0/33"};
+  c.server.auto_registration_enabled = true;
+  c.server.auto_registration_token = "short";
+  lapi::ServerOptions o;
+  o.jwt_secret = kSecret;
+  auto s = lapi::Server::create(c, *store, nullptr, o);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message ==
+        "api.server.listen_uri: '127.0.0.1': no port\n"
+        "api.server.trusted_ips: '10.0.0.0/33': while parsing range 10.0.0.0/33: invalid CIDR "
+        "address: 10.0.0.0/33\n"
+        "api.server.auto_registration: token must be at least 32 characters");
+  // A port already taken.
+  config::Config ok;
+  ok.server.listen_uri = "127.0.0.1:0";
+  auto first = lapi::Server::create(ok, *store, nullptr, o);
+  REQUIRE(first.ok());
+  REQUIRE((*first)->start().ok());
+  config::Config clash;
+  clash.server.listen_uri = "127.0.0.1:" + std::to_string((*first)->port());
+  auto second = lapi::Server::create(clash, *store, nullptr, o);
+  REQUIRE(second.ok());
+  auto started = (*second)->start();
+  REQUIRE_FALSE(started.ok());
+  CHECK(started.error().message.rfind("cannot listen on " + clash.server.listen_uri, 0) == 0);
+}
