@@ -180,9 +180,9 @@ class SourcesImpl final : public Sources {
         std::string available;
         for (const auto& p : plugins_->plugins()) {
           const cw_acquisition_vtable* v = p->acquisition();
-          if (v != nullptr) {
-            available += std::string(available.empty() ? "" : ", ") +
-                         (spec.dsn.empty() ? v->source : (v->dsn_scheme ? v->dsn_scheme : ""));
+          const char* name = v == nullptr ? nullptr : spec.dsn.empty() ? v->source : v->dsn_scheme;
+          if (name != nullptr) {
+            available += std::string(available.empty() ? "" : ", ") + name;
           }
         }
         problems.push_back(spec.where + ": " +
