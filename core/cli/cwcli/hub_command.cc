@@ -168,7 +168,13 @@ core::Result<core::hub::Manager> CommonOptions::manager() const {
   o.fetch.timeout_s = timeout_s;
   o.fetch.connect_timeout_s = connect_timeout_s;
   o.fetch.progress = ::isatty(STDERR_FILENO) == 1;
-  return core::hub::Manager::open(std::move(o));
+  auto m = core::hub::Manager::open(std::move(o));
+  if (m) {
+    for (const std::string& w : m->scanWarnings()) {
+      std::cerr << "warning: " << w << "\n";
+    }
+  }
+  return m;
 }
 
 void printOutcome(const core::hub::Outcome& out) {

@@ -557,6 +557,14 @@ struct Manager::Impl {
     std::error_code ec;
     if (fs::symlink_status(link, ec).type() != fs::file_type::not_found &&
         enabledLink(item) == nullptr && !force) {
+      for (const Found& other : m.found_) {
+        if (other.file == link && !other.local) {
+          // Enabled items are grouped by stage, not by author (hub.md §3): same file name.
+          return makeError(ErrorCode::Config, link + " is taken by " + other.type + " " +
+                                                  other.name + " (same file name): " + item.name +
+                                                  " not enabled, use --force");
+        }
+      }
       return makeError(ErrorCode::Config, link + " exists and is not this hub item (a local " +
                                               "item?): not overwritten, use --force");
     }
@@ -828,6 +836,7 @@ Result<Manager> Manager::open(ManagerOptions options) {
 
 Result<bool> Manager::scan() {
   found_.clear();
+  scan_warnings_.clear();
   std::error_code ec;
   std::vector<std::string> problems;
   std::vector<std::string> types(std::begin(kItemTypes), std::end(kItemTypes));
@@ -894,7 +903,9 @@ Result<bool> Manager::scan() {
           continue;
         }
         if (!fs::exists(p, ec)) {
-          problems.push_back(p.string() + ": broken symbolic link");
+          // Not fatal: the manager must stay usable to repair what it finds.
+          scan_warnings_.push_back(p.string() + ": broken symbolic link (not a known hub " +
+                                   "item; ignored)");
           continue;
         }
       }

@@ -646,3 +646,32 @@ TEST_CASE("an index that cannot be fetched or parsed leaves the current one", "[
   CHECK(slurp(f.etc / "hub/.index.json") == before);
   CHECK_FALSE(hasTempFiles(f.etc));
 }
+
+TEST_CASE("broken links and file-name clashes are reported, not fatal", "[hub][manager]") {
+  Fixture f;
+  f.hub.publish("parsers", "other/ssh-logs", "name: other/ssh-logs\n", "s01-parse");
+  f.hub.writeIndex();
+  Manager m0 = f.updated();
+  fs::create_directories(f.etc / "scenarios");
+  fs::create_symlink(f.tmp.path() / "nowhere.yaml", f.etc / "scenarios/gone.yaml");
+  Manager m = f.open();
+  CHECK(m.scanWarnings() ==
+        std::vector<std::string>{(f.etc / "scenarios/gone.yaml").string() +
+                                 ": broken symbolic link (not a known hub item; ignored)"});
+  REQUIRE(m.install("parsers", "t/ssh-logs", false).ok());
+  auto clash = m.install("parsers", "other/ssh-logs", false);
+  REQUIRE_FALSE(clash.ok());
+  CHECK(clash.error().message == (f.etc / "parsers/s01-parse/ssh-logs.yaml").string() +
+                                     " is taken by parsers t/ssh-logs (same file name): "
+                                     "other/ssh-logs not enabled, use --force");
+  // A purged download behind a link: still installed, reinstalled by install.
+  fs::remove(f.etc / "hub/parsers/s01-parse/t/ssh-logs.yaml");
+  m = f.open();
+  const ItemState s = stateOf(m, "parsers", "t/ssh-logs");
+  CHECK(s.installed);
+  CHECK_FALSE(s.downloaded);
+  auto again = m.install("parsers", "t/ssh-logs", false);
+  REQUIRE(again.ok());
+  CHECK(again->done == std::vector<std::string>{"downloaded parsers t/ssh-logs 1.0"});
+  CHECK(fs::is_regular_file(f.etc / "parsers/s01-parse/ssh-logs.yaml"));
+}

@@ -87,6 +87,8 @@ class Manager {
   Result<Outcome> updateIndex();
 
   bool hasIndex() const { return has_index_; }
+  /// What the last scan of config_dir found odd but could live with (broken links).
+  const std::vector<std::string>& scanWarnings() const { return scan_warnings_; }
   const Index& index() const { return index_; }
   const ManagerOptions& options() const { return options_; }
   /// The source actually used (resolved at open()).
@@ -128,6 +130,7 @@ class Manager {
     bool local = false;
   };
   std::vector<Found> found_;
+  std::vector<std::string> scan_warnings_;
 
   Result<bool> scan();
   /// After a change: rescans, and for plugins rewrites <config_dir>/plugins/index.json.
