@@ -11,6 +11,7 @@
 #include "cw/core/explain/explain.h"
 #include "cw/core/hub/hub.h"
 #include "cw/core/hubtest/hubtest.h"
+#include "admin_common.h"
 #include "hub_command.h"
 
 namespace po = boost::program_options;
@@ -30,6 +31,8 @@ constexpr const char* kUsage =
     "  [-c CONFIG] collections|parsers|scenarios|postoverflows|contexts|plugins\n"
     "              install|remove|upgrade|inspect NAME... | list [-a]   manage hub items\n"
     "  [-c CONFIG] simulation enable|disable [SCENARIO...|--global] | status\n"
+    "  [-c CONFIG] machines|bouncers|decisions|alerts ...    manage the LAPI database\n"
+    "              (run 'cwcli machines' etc. for their subcommands)\n"
     "  version                                               print the version\n";
 
 int hubtestRun(int argc, char** argv) {
@@ -195,6 +198,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string command = argv[1];
+  if (cw::cli::isAdminCommand(argc, argv)) {
+    return cw::cli::runAdminCommand(argc, argv);
+  }
   if (cw::cli::isHubCommand(command)) {
     return cw::cli::runHubCommand(argc, argv);
   }
