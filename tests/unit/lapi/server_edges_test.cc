@@ -330,3 +330,55 @@ TEST_CASE("lapi: configuration errors are listed by create()", "[lapi]") {
   REQUIRE_FALSE(started.ok());
   CHECK(started.error().message.rfind("cannot listen on " + clash.server.listen_uri, 0) == 0);
 }
+
+TEST_CASE("lapi: the stream is sent in chunks of 30,000 decisions", "[lapi]") {
+  CW_STORE_BACKEND();
+  addBouncer(*store, "fw", "fw-key");
+  const TimePoint now = nowUtc();
+  store::Alert a;
+  a.scenario = "bulk";
+  a.source.scope = "Ip";
+  a.source.value = "10.0.0.1";
+  a.start_at = now;
+  a.stop_at = now;
+  constexpr int kCount = 30005;
+  for (int i = 0; i < kCount; ++i) {
+    store::Decision d;
+    d.origin = "lists";
+    d.type = "ban";
+    d.scope = "Ip";
+    d.value = "10." + std::to_string(i / 65536) + "." + std::to_string((i / 256) % 256) + "." +
+              std::to_string(i % 256);
+    d.scenario = "bulk";
+    d.until = TimePoint::fromUnixNanos(now.unix_nanos + kHour);
+    a.decisions.push_back(std::move(d));
+  }
+  std::vector<store::Alert> batch{std::move(a)};
+  REQUIRE(store->insertAlerts(batch, now).ok());
+
+  Lapi l(*store);
+  std::vector<std::size_t> chunks;
+  std::string body;
+  auto r = l.client().Get("/v1/decisions/stream?startup=true", l.bouncer("fw-key"),
+                          [&](const char* data, std::size_t len) {
+                            chunks.push_back(len);
+                            body.append(data, len);
+                            return true;
+                          });
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->get_header_value("Transfer-Encoding") == "chunked");
+  auto doc = parseJson(body);
+  REQUIRE(doc["new"].IsArray());
+  CHECK(doc["new"].Size() == kCount);
+  CHECK(doc["deleted"].IsNull());
+  CHECK(std::string(doc["new"][kCount - 1]["value"].GetString()) == "10.0.117.52");
+  std::int64_t last = 0;
+  bool ascending = true;
+  for (const auto& d : doc["new"].GetArray()) {
+    ascending = ascending && d["id"].GetInt64() > last;
+    last = d["id"].GetInt64();
+  }
+  CHECK(ascending);
+  CHECK(chunks.size() >= 3);  // "{"deleted":null,"new":" + 30,000 + the last 5
+}
