@@ -15,7 +15,8 @@ LISTEN_HOST=10.231.$SUB.1
 need_reference
 
 ip netns add "$NS" 2>"$WORK/netns.log" || skip "cannot create a network namespace: $(cat "$WORK/netns.log")"
-CLEANUP_HOOK="ip netns del $NS 2>/dev/null; ip link del cwh$$ 2>/dev/null; ${CLEANUP_HOOK:-:}"
+on_exit "ip netns del $NS"
+on_exit "ip link del cwh$$"
 ip link add "cwh$$" type veth peer name "cwn$$" || fail "veth pair"
 ip link set "cwn$$" netns "$NS"
 ip addr add "10.231.$SUB.1/30" dev "cwh$$"

@@ -30,15 +30,24 @@ fail() {
     exit 1
 }
 
+# on_exit CMD: run CMD (errors ignored) when the test ends, after the processes are stopped.
+CLEANUP_HOOK=""
+on_exit() {
+    CLEANUP_HOOK="$CLEANUP_HOOK
+$1"
+}
+
 cleanup() {
+    set +e
     for p in $EXTRA_PIDS $DAEMON_PID; do
         kill "$p" 2>/dev/null || true
     done
     for p in $EXTRA_PIDS $DAEMON_PID; do
         wait "$p" 2>/dev/null || true
     done
-    [ -n "${CLEANUP_HOOK:-}" ] && eval "$CLEANUP_HOOK"
+    eval "$CLEANUP_HOOK" >/dev/null 2>&1
     if [ "${KEEP_WORK:-0}" != 1 ]; then rm -rf "$WORK"; fi
+    return 0
 }
 trap cleanup EXIT INT TERM
 
@@ -77,7 +86,7 @@ db_section() {
         $PSQL -c "DROP DATABASE IF EXISTS $PGDB" >>"$WORK/postgres.log" 2>&1 || true
         $PSQL -c "CREATE DATABASE $PGDB OWNER $PGUSER" >>"$WORK/postgres.log" 2>&1 ||
             skip "cannot create a PostgreSQL database: $(tail -n 1 "$WORK/postgres.log")"
-        CLEANUP_HOOK="$PSQL -c 'DROP DATABASE IF EXISTS $PGDB' >/dev/null 2>&1 || true"
+        on_exit "$PSQL -c 'DROP DATABASE IF EXISTS $PGDB'"
         cat <<YAML
 db_config:
   type: postgresql
