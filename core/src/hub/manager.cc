@@ -441,10 +441,15 @@ struct Manager::Impl {
     std::sort(s.belongs_to_collections.begin(), s.belongs_to_collections.end(),
               [](const std::string& a, const std::string& b) { return lower(a) < lower(b); });
     if (item.type == "collections" && s.installed) {
-      for (const Key& k : closure({&item}, false)) {
-        if (k.first == "collections" && k.second == item.name) {
-          continue;
+      // Direct members only, as cscli does: a sub-collection counts by its own file and
+      // link; its members' state shows on the sub-collection.
+      std::vector<Key> direct;
+      for (const auto& [type, names] : members(item, false)) {
+        for (const std::string& n : names) {
+          direct.emplace_back(type, n);
         }
+      }
+      for (const Key& k : direct) {
         const IndexItem* sub = lookup(k.first, k.second);
         if (sub == nullptr) {
           if (localItem(k.first, k.second) == nullptr) {
