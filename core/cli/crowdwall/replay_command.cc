@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "replay_command.h"
+#include "replay_dsn.h"
 
 #include <unistd.h>
 
@@ -74,6 +75,8 @@ void printErrors(const std::string& message) {
 
 int runReplay(int argc, char** argv) {
   std::vector<std::string> files;
+  std::string dsn;         // --dsn: read through an acquisition plugin instead of --file
+  std::string plugin_dir;
   std::vector<std::string> collections;
   std::vector<std::string> labels;
   std::string type;
@@ -89,6 +92,11 @@ int runReplay(int argc, char** argv) {
       ("help,h", "show this help")
       ("file,f", po::value(&files)->value_name("FILE"),
        "log file to read (repeatable; files are read in order)")
+      ("dsn", po::value(&dsn)->value_name("DSN"),
+       "read through an acquisition plugin instead: file://GLOB[?max_buffer_size=N] or "
+       "journalctl://filters=MATCH[&filters=...][&since=TIME]")
+      ("plugin-dir", po::value(&plugin_dir)->value_name("DIR"),
+       "acquisition plugins and their index.json for --dsn (default: installed plugins)")
       ("type,t", po::value(&type)->value_name("TYPE"),
        "log type given to the parsers as Line.Labels.type (syslog, nginx, apache2...)")
       ("hub", po::value(&hub_dir)->value_name("DIR"), "hub directory to take items from")
@@ -123,8 +131,11 @@ int runReplay(int argc, char** argv) {
     std::cout << kReplayUsage << options << kReplayFooter;
     return 0;
   }
-  if (files.empty()) {
+  if (files.empty() && dsn.empty()) {
     return usageError("--file is required");
+  }
+  if (!files.empty() && !dsn.empty()) {
+    return usageError("--file and --dsn exclude each other");
   }
   if (type.empty()) {
     return usageError("--type is required");
@@ -193,7 +204,7 @@ int runReplay(int argc, char** argv) {
     alert.meta.clear();
     rows.push_back(std::move(alert));
   };
-  auto result = (*agent)->replay(input);
+  auto result = dsn.empty() ? (*agent)->replay(input) : replayDsn(**agent, dsn, plugin_dir, input);
   if (!result) {
     printErrors(result.error().message);
     return 1;
