@@ -54,6 +54,10 @@ class Rows {
   std::vector<std::optional<std::string>> cells_;
 };
 
+/// Empty when `text` may be stored: valid UTF-8 without NUL bytes (PostgreSQL refuses both,
+/// so SQLite is held to the same rule); else why not.
+std::string checkText(std::string_view text);
+
 /// Which SQL dialect a connection speaks (DDL and a few expressions differ).
 enum class Dialect { Sqlite, Postgres };
 

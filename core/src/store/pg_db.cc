@@ -107,6 +107,9 @@ class PgConnection final : public Connection {
         storage[i] = buf;
         types[i] = kFloat8Oid;
       } else if (const auto* t = std::get_if<std::string>(&v)) {
+        if (auto bad = checkText(*t); !bad.empty()) {
+          return makeError(ErrorCode::Invalid, bad);
+        }
         storage[i] = *t;
         types[i] = kTextOid;
       } else {

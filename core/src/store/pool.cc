@@ -33,6 +33,52 @@ double Rows::real(std::size_t row, std::size_t col) const {
   return c ? std::strtod(c->c_str(), nullptr) : 0.0;
 }
 
+std::string checkText(std::string_view text) {
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0) {
+      return "text contains a NUL byte";
+    }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // Lead byte: length and the smallest code point that needs that length (no overlongs).
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if ((c & 0xe0) == 0xc0) {
+      len = 2;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return "text is not valid UTF-8";
+    }
+    if (i + len > n) {
+      return "text is not valid UTF-8";
+    }
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xc0) != 0x80) {
+        return "text is not valid UTF-8";
+      }
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return "text is not valid UTF-8";
+    }
+    i += len;
+  }
+  return "";
+}
+
 Result<std::unique_ptr<Pool>> Pool::create(Factory factory, int size) {
   auto pool = std::make_unique<Pool>();
   for (int i = 0; i < std::max(size, 1); ++i) {

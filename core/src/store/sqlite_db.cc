@@ -110,6 +110,9 @@ class SqliteConnection final : public Connection {
       } else if (const auto* d = std::get_if<double>(&v)) {
         rc = sqlite3_bind_double(s, idx, *d);
       } else if (const auto* t = std::get_if<std::string>(&v)) {
+        if (auto bad = checkText(*t); !bad.empty()) {
+          return makeError(ErrorCode::Invalid, bad);
+        }
         rc = sqlite3_bind_text64(s, idx, t->data(), t->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
       } else {
         const Blob& b = std::get<Blob>(v);

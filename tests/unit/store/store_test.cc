@@ -694,3 +694,49 @@ TEST_CASE("store: concurrent inserts and reads from several threads", "[store]")
   CHECK(activeValues(store, {{"range", "10.3.0.0/16"}, {"contains", "false"}}).size() ==
         static_cast<std::size_t>(2 * kBatches));
 }
+
+TEST_CASE("store: a batch with text no database can hold is refused whole", "[store]") {
+  CW_STORE_BACKEND();
+  const auto before = insert(store, alert("kept", "Ip", "192.0.2.1", {}));
+  for (const std::string& bad : {std::string("nul\0byte", 8), std::string("\xff\xfe"),
+                                 std::string("\xc0\xaf"), std::string("\xed\xa0\x80")}) {
+    std::vector<Alert> batch{
+        alert("first", "Ip", "192.0.2.2", {}),
+        alert("second", "Ip", "192.0.2.3",
+              {decision("Ip", "192.0.2.3", at(kHour), "ban", "crowdsec", bad)})};
+    auto r = store->insertAlerts(batch, kNow);
+    REQUIRE(!r.ok());
+    CHECK(r.error().code == ErrorCode::Invalid);
+    CHECK(r.error().message ==
+          (bad[0] == 'n' ? "text contains a NUL byte" : "text is not valid UTF-8"));
+  }
+  // Neither the first alert of each batch nor anything else was stored.
+  CHECK(queryAlerts(store, {}) == Ids{before});
+  CHECK(activeValues(store, {}).empty());
+  // Valid multi-byte text is fine.
+  const auto ok = insert(store, alert("ssh \xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x92", "Ip", "x", {}));
+  CHECK((*store->getAlert(ok))->scenario == "ssh \xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x92");
+  // A filter value with a NUL byte is the same error, not a silently truncated match.
+  auto f = AlertFilter::fromQuery({{"value", std::string("x\0y", 3)}}, kNow);
+  CHECK(store->listAlerts(*f, kNow).error().message == "text contains a NUL byte");
+}
+
+TEST_CASE("store: several processes may open and migrate one database at once", "[store]") {
+  CW_STORE_BACKEND();
+  CHECK(*store->schemaVersion() == 1);
+  // Open 4 more concurrently, as LAPI processes starting together would.
+  std::vector<std::unique_ptr<Store>> others(4);
+  std::vector<std::thread> threads;
+  for (auto& o : others) {
+    threads.emplace_back([&ts, &o] { o = ts.reopen(); });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  for (auto& o : others) {
+    REQUIRE(o != nullptr);
+    CHECK(*o->schemaVersion() == 1);
+  }
+  const auto id = insert(others[0].get(), alert("shared", "Ip", "192.0.2.1", {}));
+  CHECK(queryAlerts(others[3].get(), {}) == Ids{id});
+}

@@ -25,7 +25,10 @@
 // uses a pool of connections). Filters and models are plain values.
 //
 // Errors: ErrorCode::Invalid for a rejected request (duplicate name, bad value), ErrorCode::Io
-// for a database failure (message starts with the backend's text), never an exception.
+// for a database failure (message starts with the backend's text), never an exception. Text
+// (stored or used in a filter) must be valid UTF-8 without NUL bytes, on both backends:
+// otherwise ErrorCode::Invalid "text contains a NUL byte" / "text is not valid UTF-8", and a
+// batch of alerts containing such text stores nothing.
 namespace cw::core::store {
 
 /// Query parameters in the order received (name, value); a repeated name keeps its first value.
