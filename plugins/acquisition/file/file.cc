@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -55,6 +56,7 @@ struct Options {
   std::vector<std::unique_ptr<RE2>> excludes;
   bool cat = false;
   bool polling = false;  // poll_without_inotify
+  bool polling_set = false;  // given explicitly (else: polling on network filesystems)
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds discovery_interval{30000};
   bool discovery = true;
@@ -103,6 +105,25 @@ std::string hexDecode(const std::string& s) {
     out.push_back(static_cast<char>(v(s[i]) * 16 + v(s[i + 1])));
   }
   return out;
+}
+
+bool isNetworkFs(long type) {
+  switch (static_cast<unsigned long>(type)) {
+    case 0x6969UL:      // NFS
+    case 0x517BUL:      // SMB
+    case 0xFF534D42UL:  // CIFS
+    case 0xFE534D42UL:  // SMB2
+    case 0x65735546UL:  // FUSE (sshfs and others)
+    case 0x564c:        // NCP
+    case 0x6B414653UL:  // AFS
+    case 0x01021997UL:  // 9P
+    case 0x47504653UL:  // GPFS
+    case 0x0BD00BD0UL:  // Lustre
+    case 0x00C36400UL:  // CephFS
+      return true;
+    default:
+      return false;
+  }
 }
 
 class FileSource : public cw::sdk::Source {
@@ -243,6 +264,7 @@ class FileSource : public cw::sdk::Source {
           }
         } else if (key == "poll_without_inotify") {
           o.polling = v.as<bool>();
+          o.polling_set = true;
         } else if (key == "force_inotify") {
           (void)v.as<bool>();  // parent folders are always watched when they exist
         } else if (key == "discovery_poll_enable") {
@@ -649,6 +671,16 @@ class FileSource : public cw::sdk::Source {
       } else {
         drainRotatedSibling(path, it->second);
         follow(path, 0, "");
+      }
+    }
+    if (!opts_.polling_set) {
+      // inotify sees no change made by another host: poll files on network filesystems.
+      for (const std::string& p : opts_.patterns) {
+        struct statfs fs_info {};
+        const std::string dir = fs::path(p).parent_path().string();
+        if (::statfs(dir.c_str(), &fs_info) == 0 && isNetworkFs(fs_info.f_type)) {
+          opts_.polling = true;
+        }
       }
     }
     if (!opts_.polling) {

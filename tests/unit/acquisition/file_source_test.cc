@@ -283,3 +283,23 @@ TEST_CASE("file:// DSN reads matching files once, gzip included", "[acquisition]
                                 "acquisition plugin serves it (available: file, journalctl)");
   }
 }
+
+TEST_CASE("stop then start on the same Sources delivers each line once", "[acquisition][file][state]") {
+  TempDir d;
+  d.write("app.log", "");
+  d.write("acquis.yaml", "filename: " + d.path("app.log") + "\nlabels: {type: app}\n");
+  auto sources = loadOk(d);
+  Collector c;
+  for (int round = 0; round < 3; ++round) {
+    REQUIRE(sources->start(c.callback()).ok());
+    d.append("app.log", "round " + std::to_string(round) + " a\n");
+    c.waitFor(static_cast<std::size_t>(2 * round + 1), 10);
+    d.append("app.log", "round " + std::to_string(round) + " b\n");
+    sources->stop();
+  }
+  REQUIRE(sources->start(c.callback()).ok());
+  auto got = c.waitFor(6, 10);
+  sources->stop();
+  CHECK(raws(got) == std::vector<std::string>{"round 0 a", "round 0 b", "round 1 a", "round 1 b",
+                                              "round 2 a", "round 2 b"});
+}
