@@ -272,8 +272,10 @@ void Server::Impl::install(httplib::Server& server, bool from_socket) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  // Keep-alive: bouncers poll every few seconds over one connection.
+  server.set_keep_alive_max_count(1000);
   server.set_keep_alive_timeout(5);
-  server.set_read_timeout(30);
+  server.set_read_timeout(10);
   server.set_write_timeout(30);
   const int threads = options.threads > 0 ? options.threads : 16;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -605,6 +607,13 @@ void Server::Impl::dispatch(const httplib::Request& req, httplib::Response& res,
     }
     if (path_known) {
       bump(counters.bad_method);
+      std::string allow;
+      for (const auto& r : routes) {
+        if (matchRoute(r, segs, nullptr)) {
+          allow += (allow.empty() ? "" : ", ") + r.method + (r.head_ok ? ", HEAD" : "");
+        }
+      }
+      res.set_header("Allow", allow);
       reply(call, 405, "");
     } else {
       bump(counters.not_found);
@@ -639,6 +648,8 @@ void Server::Impl::dispatch(const httplib::Request& req, httplib::Response& res,
   if (ok) {
     (this->*(route->fn))(call);
   }
+  logger()->debug("Request method={} path={} client={} status={}", req.method, req.path,
+                  call.client_ip, res.status);
   if (res.status >= 500) {
     bump(counters.status_5xx);
   } else if (res.status >= 400) {

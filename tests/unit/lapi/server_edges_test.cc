@@ -5,7 +5,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "lapi_test_util.h"
 
@@ -381,4 +383,75 @@ TEST_CASE("lapi: the stream is sent in chunks of 30,000 decisions", "[lapi]") {
   }
   CHECK(ascending);
   CHECK(chunks.size() >= 3);  // "{"deleted":null,"new":" + 30,000 + the last 5
+}
+
+TEST_CASE("lapi: concurrent agents and bouncers", "[lapi]") {
+  CW_STORE_BACKEND();
+  addMachine(*store, "agent1", "pw");
+  addBouncer(*store, "fw", "fw-key");
+  Lapi l(*store);
+  const std::string token = l.login("agent1", "pw");
+  constexpr int kThreads = 6;
+  constexpr int kPerThread = 10;
+  std::atomic<int> created{0};
+  std::atomic<int> pulls{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      httplib::Client c("127.0.0.1", l.server().port());
+      c.set_keep_alive(true);
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string ip = "192.0." + std::to_string(t) + "." + std::to_string(i + 1);
+        auto r =
+            c.Post("/v1/alerts", l.agent(token), "[" + cscliAlert(ip) + "]", "application/json");
+        (r && r->status == 201 ? created : failures)++;
+        auto s = c.Get("/v1/decisions/stream?startup=true", l.bouncer("fw-key"));
+        (s && s->status == 200 ? pulls : failures)++;
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  CHECK(failures == 0);
+  CHECK(created == kThreads * kPerThread);
+  CHECK(pulls == kThreads * kPerThread);
+  auto all = l.client().Get("/v1/decisions", l.bouncer("fw-key"));
+  REQUIRE(all);
+  auto doc = parseJson(all->body);
+  REQUIRE(doc.IsArray());
+  CHECK(doc.Size() == kThreads * kPerThread);
+  CHECK(l.server().counters().alerts_received == kThreads * kPerThread);
+}
+
+TEST_CASE("lapi: the JWT secret comes from CS_LAPI_SECRET, 64 bytes at least", "[lapi]") {
+  CW_STORE_BACKEND();
+  config::Config c;
+  c.server.listen_uri = "127.0.0.1:0";
+  ::setenv("CS_LAPI_SECRET", "too-short", 1);
+  auto s = lapi::Server::create(c, *store, nullptr);
+  ::unsetenv("CS_LAPI_SECRET");
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message == "CS_LAPI_SECRET must be at least 64 bytes long");
+
+  // With a long enough secret, tokens signed with it are accepted.
+  const std::string secret(80, 'z');
+  ::setenv("CS_LAPI_SECRET", secret.c_str(), 1);
+  auto ok = lapi::Server::create(c, *store, nullptr);
+  ::unsetenv("CS_LAPI_SECRET");
+  REQUIRE(ok.ok());
+  REQUIRE((*ok)->start().ok());
+  addMachine(*store, "agent1", "pw");
+  const std::int64_t now_s = nowUtc().unix_nanos / kSecond;
+  const std::string token = lapi::JwtCodec(secret).sign({"agent1", now_s + 60, now_s});
+  httplib::Client client("127.0.0.1", (*ok)->port());
+  auto r = client.Get("/v1/heartbeat", {{"Authorization", "Bearer " + token}});
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  auto other = client.Get(
+      "/v1/heartbeat",
+      {{"Authorization", "Bearer " + lapi::JwtCodec(kSecret).sign({"agent1", now_s + 60, now_s})}});
+  REQUIRE(other);
+  CHECK(other->status == 401);
 }

@@ -57,6 +57,7 @@ TEST_CASE("lapi: health, unknown routes 404 and wrong methods 405", "[lapi]") {
   REQUIRE(put);
   CHECK(put->status == 405);
   CHECK(put->body.empty());
+  CHECK(put->get_header_value("Allow") == "POST, GET, HEAD, DELETE");
   auto get_login = l.client().Get("/v1/watchers/login");
   REQUIRE(get_login);
   CHECK(get_login->status == 405);
