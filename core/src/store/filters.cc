@@ -88,11 +88,60 @@ Result<bool> parseContains(const std::string& v, bool& out) {
   return true;
 }
 
+/// Go's time.ParseDuration error for a text our parser refused: "unknown unit" and "missing
+/// unit" are told apart as Go does, anything else is "invalid duration".
+std::string goDurationError(const std::string& orig) {
+  static const std::set<std::string> kUnits = {"ns", "us", "\xc2\xb5s", "\xce\xbcs", "ms",
+                                               "s",  "m",  "h",         "d"};
+  std::string_view s = orig;
+  const std::string invalid = "time: invalid duration " + goQuote(orig);
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    s.remove_prefix(1);
+  }
+  if (s.empty()) {
+    return invalid;
+  }
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (!s.empty()) {
+    if (s[0] != '.' && !digit(s[0])) {
+      return invalid;
+    }
+    std::size_t i = 0;
+    while (i < s.size() && digit(s[i])) {
+      ++i;
+    }
+    bool any = i > 0;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      const std::size_t frac = i;
+      while (i < s.size() && digit(s[i])) {
+        ++i;
+      }
+      any = any || i > frac;
+    }
+    if (!any) {
+      return invalid;
+    }
+    std::size_t u = i;
+    while (u < s.size() && s[u] != '.' && !digit(s[u])) {
+      ++u;
+    }
+    const std::string unit(s.substr(i, u - i));
+    if (unit.empty()) {
+      return "time: missing unit in duration " + goQuote(orig);
+    }
+    if (kUnits.count(unit) == 0) {
+      return "time: unknown unit " + goQuote(unit) + " in duration " + goQuote(orig);
+    }
+    s.remove_prefix(u);
+  }
+  return invalid;  // well-formed but out of range
+}
+
 Result<TimePoint> agoFromDuration(const std::string& v, TimePoint now) {
   auto d = parseGoDuration(v, /*allow_days=*/true);
   if (!d) {
-    return makeError(ErrorCode::Invalid,
-                     "while parsing duration: time: invalid duration " + goQuote(v));
+    return makeError(ErrorCode::Invalid, "while parsing duration: " + goDurationError(v));
   }
   return TimePoint::fromUnixNanos(now.unix_nanos - *d);
 }
@@ -149,7 +198,8 @@ Result<AlertFilter> AlertFilter::fromQuery(const QueryParams& params, TimePoint 
     } else if (k == "limit") {
       auto n = parseInt(v);
       if (!n || *n < 0) {
-        return makeError(ErrorCode::Invalid, "bad limit in parameters: " + v);
+        return makeError(ErrorCode::Invalid,
+                         "bad limit in parameters: [" + v + "]: unable to query");
       }
       f.limit = *n;
     } else if (k == "sort") {
@@ -216,11 +266,10 @@ Result<DecisionFilter> DecisionFilter::fromQuery(const QueryParams& params) {
     if (k == "simulated") {
       f.include_simulated = (v == "true");
     } else if (k == "limit" || k == "offset") {
-      auto n = parseInt(v);
-      if (!n || *n < 0) {
-        return makeError(ErrorCode::Invalid, "invalid " + k + " value : " + v);
+      // Like CrowdSec 1.4.6, a value that is no count is ignored.
+      if (auto n = parseInt(v); n && *n >= 0) {
+        (k == "limit" ? f.limit : f.offset) = *n;
       }
-      (k == "limit" ? f.limit : f.offset) = *n;
     }
     return true;  // unknown keys are ignored
   });

@@ -122,15 +122,22 @@ TEST_CASE("AlertFilter::fromQuery reads every key and answers the contract's err
         "unable to convert '1.2.3.0/33' to int: while parsing range 1.2.3.0/33: invalid CIDR "
         "address: 1.2.3.0/33: invalid ip address / range");
   CHECK(error({{"since", "abc"}}) == "while parsing duration: time: invalid duration \"abc\"");
+  // Go's three duration errors, as CrowdSec 1.4.6 answers them.
   CHECK(error({{"created_before", "4x"}}) ==
-        "while parsing duration: time: invalid duration \"4x\"");
+        "while parsing duration: time: unknown unit \"x\" in duration \"4x\"");
+  CHECK(error({{"until", "1q"}}) ==
+        "while parsing duration: time: unknown unit \"q\" in duration \"1q\"");
+  CHECK(error({{"since", "10"}}) ==
+        "while parsing duration: time: missing unit in duration \"10\"");
+  CHECK(error({{"since", ""}}) == "while parsing duration: time: invalid duration \"\"");
+  CHECK(error({{"since", "h"}}) == "while parsing duration: time: invalid duration \"h\"");
   CHECK(error({{"has_active_decision", "maybe"}}) ==
         "'maybe' is not a boolean: strconv.ParseBool: parsing \"maybe\": invalid syntax: "
         "unable to parse type");
   CHECK(error({{"contains", "yes"}}) ==
         "invalid contains value : strconv.ParseBool: parsing \"yes\": invalid syntax: invalid "
         "filter");
-  CHECK(error({{"limit", "ten"}}) == "bad limit in parameters: ten");
+  CHECK(error({{"limit", "ten"}}) == "bad limit in parameters: [ten]: unable to query");
   // A repeated key keeps its first value.
   auto rep = AlertFilter::fromQuery({{"value", "a"}, {"value", "b"}}, kNow);
   CHECK(*rep->value == "a");
@@ -160,6 +167,10 @@ TEST_CASE("DecisionFilter and StreamQuery parse the decision routes' queries", "
   CHECK(g->limit == 5);
   CHECK(g->offset == 2);
   CHECK(DecisionFilter::fromQuery({{"scope", "ip"}})->scopes == std::vector<std::string>{"Ip"});
+  auto ignored = DecisionFilter::fromQuery({{"limit", "x"}, {"offset", "-1"}});
+  REQUIRE(ignored.ok());
+  CHECK(ignored->limit == 0);
+  CHECK(ignored->offset == 0);
   CHECK(DecisionFilter::fromQuery({{"range", "10.0.0.0/8x"}}).error().message ==
         "unable to convert '10.0.0.0/8x' to int: while parsing range 10.0.0.0/8x: invalid CIDR "
         "address: 10.0.0.0/8x: invalid ip address / range");

@@ -81,13 +81,15 @@ struct AlertFilter {
   ///  - unknown key:   "filter parameter 'KEY' is unknown (=VALUE): invalid filter"
   ///  - bad ip/range:  "unable to convert 'V' to int: <IpRange::parse error>: invalid ip
   ///                    address / range"
-  ///  - bad duration (since, until, created_before): "while parsing duration: time: invalid
-  ///                    duration \"V\""
+  ///  - bad duration (since, until, created_before): "while parsing duration: " + Go's
+  ///                    time.ParseDuration error (`time: invalid duration "V"`,
+  ///                    `time: unknown unit "x" in duration "4x"`,
+  ///                    `time: missing unit in duration "10"`)
   ///  - bad bool (has_active_decision): "'V' is not a boolean: strconv.ParseBool: parsing
   ///                    \"V\": invalid syntax: unable to parse type"
   ///  - bad contains:  "invalid contains value : strconv.ParseBool: parsing \"V\": invalid
   ///                    syntax: invalid filter"
-  ///  - bad limit:     "bad limit in parameters: V"
+  ///  - bad limit:     "bad limit in parameters: [V]: unable to query"
   /// include_capi other than true/false is ignored; `sort` other than ASC means DESC.
   static Result<AlertFilter> fromQuery(const QueryParams& params, TimePoint now);
   /// fromQuery(params, nowUtc()).
@@ -118,8 +120,8 @@ struct DecisionFilter {
   /// GET /v1/decisions: `scope`/`scopes` (comma list, each normalised), `value`, `type`,
   /// `origins` (comma list), `scenarios_containing`, `scenarios_not_containing` (comma lists),
   /// `ip`/`range`, `contains`, `simulated`, `limit`, `offset`; unknown keys are ignored.
-  /// Errors: bad ip/range and bad contains as AlertFilter; bad limit/offset:
-  /// "invalid limit value : V" / "invalid offset value : V".
+  /// Errors: bad ip/range and bad contains as AlertFilter; a limit or offset that is no count
+  /// is ignored (as CrowdSec 1.4.6 does).
   static Result<DecisionFilter> fromQuery(const QueryParams& params);
 
   /// DELETE /v1/decisions: `scopes` (one scope, exact, not normalised), `value`, `type`,
