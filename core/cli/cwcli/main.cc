@@ -13,6 +13,7 @@
 #include "cw/core/hubtest/hubtest.h"
 #include "admin_common.h"
 #include "hub_command.h"
+#include "lapi_command.h"
 
 namespace po = boost::program_options;
 using cw::core::hubtest::CaseResult;
@@ -33,6 +34,7 @@ constexpr const char* kUsage =
     "  [-c CONFIG] simulation enable|disable [SCENARIO...|--global] | status\n"
     "  [-c CONFIG] machines|bouncers|decisions|alerts ...    manage the LAPI database\n"
     "              (run 'cwcli machines' etc. for their subcommands)\n"
+    "  [-c CONFIG] lapi status | register [--url URL]        log in to / register with a LAPI\n"
     "  version                                               print the version\n";
 
 int hubtestRun(int argc, char** argv) {
@@ -198,6 +200,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string command = argv[1];
+  if (cw::cli::isLapiCommand(argc, argv)) {
+    return cw::cli::runLapiCommand(argc, argv);
+  }
   if (cw::cli::isAdminCommand(argc, argv)) {
     return cw::cli::runAdminCommand(argc, argv);
   }
