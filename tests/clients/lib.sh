@@ -133,6 +133,18 @@ decisions:
 on_success: break
 YAML
     : >"$WORK/acquis.yaml"
+    plugin_lines=""
+    if [ "$1" = both ]; then
+        # The agent tails $WORK/auth.log with our hub's items; data files go to data_dir.
+        : >"$WORK/auth.log"
+        printf 'source: file\nfilenames:\n  - %s\nlabels:\n  type: syslog\n' "$WORK/auth.log" \
+            >"$WORK/acquis.yaml"
+        cp -r "$REPO/hub/data/." "$WORK/data/"
+        PLUGINS=$(cd "$(dirname "$CROWDWALL")/../plugins" 2>/dev/null && pwd) ||
+            skip "no plugins folder beside $CROWDWALL"
+        plugin_lines="  plugin_dir: $PLUGINS/
+  index_path: $PLUGINS/index.json"
+    fi
     {
         cat <<YAML
 common:
@@ -143,6 +155,7 @@ config_paths:
   config_dir: $REPO/hub/
   data_dir: $WORK/data/
   simulation_path: $WORK/simulation.yaml
+$plugin_lines
 crowdsec_service:
   enable: $agent_enabled
   acquisition_path: $WORK/acquis.yaml

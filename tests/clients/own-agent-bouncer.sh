@@ -1,0 +1,59 @@
+#!/bin/sh
+# Our whole chain with a real bouncer: `crowdwall run` with the agent and the Local API in one
+# process (the agent registers itself), a brute force appended to the log it tails, and
+# crowdsec-custom-bouncer 0.0.15 receives the ban our profiles gave ("add IP ... crowdwall/ssh-bf"),
+# then its deletion after `cwcli decisions delete`.
+# usage: own-agent-bouncer.sh CROWDWALL CWCLI [sqlite|postgres]
+CROWDWALL=$1 CWCLI=$2 DB=${3:-sqlite}
+. "$(dirname "$0")/lib.sh"
+need_reference
+
+write_config both
+start_daemon
+KEY=ownagentbouncerkey0123456789abcd
+cwcli bouncers add own-agent-test --key "$KEY" >>"$WORK/cwcli.log" 2>&1 || fail "cwcli bouncers add"
+OUT=$WORK/calls.txt
+printf '#!/bin/sh\nprintf "%%s %%s %%s\\n" "$1" "$2" "$4" >>"%s"\n' "$OUT" >"$WORK/record.sh"
+chmod +x "$WORK/record.sh"
+cat >"$WORK/custom-bouncer.yaml" <<YAML
+bin_path: $WORK/record.sh
+feed_via_stdin: false
+total_retries: 0
+scenarios_containing: []
+scenarios_not_containing: []
+origins: []
+piddir: $WORK/
+update_frequency: 1s
+cache_retention_duration: 10s
+daemonize: false
+log_mode: file
+log_dir: $WORK/log/
+log_level: info
+api_url: $URL
+api_key: $KEY
+prometheus:
+  enabled: false
+YAML
+"$CSBIN/crowdsec-custom-bouncer" -c "$WORK/custom-bouncer.yaml" >"$WORK/custom-bouncer.log" 2>&1 &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+sleep 1.5
+
+wait_lines() {
+    n=0
+    while [ "$(cat "$OUT" 2>/dev/null | wc -l)" -lt "$1" ]; do
+        n=$((n + 1))
+        [ "$n" -lt 300 ] || fail "the bouncer made $(cat "$OUT" 2>/dev/null | wc -l) calls, want $1"
+        sleep 0.1
+    done
+}
+
+ssh_failures 192.0.2.99 8 >>"$WORK/auth.log"
+ssh_failures 192.0.2.98 2 >>"$WORK/auth.log"
+wait_lines 1
+cwcli decisions delete --ip 192.0.2.99 >>"$WORK/cwcli.log" 2>&1 || fail "cwcli decisions delete"
+wait_lines 2
+sleep 2
+printf 'add 192.0.2.99 crowdwall/ssh-bf\ndel 192.0.2.99 crowdwall/ssh-bf\n' >"$WORK/want.txt"
+diff -u "$WORK/want.txt" "$OUT" || fail "bouncer calls differ"
+grep -q "machine=localhost-crowdwall" "$WORK/log/crowdwall.log" || fail "the agent did not register itself"
+echo "own-agent-bouncer ($DB): ok"
