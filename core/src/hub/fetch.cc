@@ -26,12 +26,17 @@ struct Transfer {
   const FetchOptions* options = nullptr;
   std::string label;
   bool bar_drawn = false;
+  bool too_big = false;
   int last_percent = -1;
 };
 
 std::size_t onBody(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t len = size * n;
+  if (t->written + len > t->options->max_bytes) {
+    t->too_big = true;
+    return 0;
+  }
   if (std::fwrite(data, 1, len, t->out) != len) {
     return 0;  // makes curl fail with a write error
   }
@@ -75,10 +80,15 @@ int onProgress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_of
   return 0;
 }
 
-Result<FetchResult> fetchFile(const std::string& from, const std::string& dest) {
+Result<FetchResult> fetchFile(const std::string& from, const std::string& dest,
+                              std::uint64_t max_bytes) {
   std::error_code ec;
   if (!fs::is_regular_file(from, ec)) {
     return makeError(ErrorCode::NotFound, from + ": not found");
+  }
+  if (fs::file_size(from, ec) > max_bytes) {
+    return makeError(ErrorCode::Invalid,
+                     from + ": larger than " + std::to_string(max_bytes) + " bytes: refused");
   }
   fs::copy_file(from, dest, fs::copy_options::overwrite_existing, ec);
   if (ec) {
@@ -115,7 +125,7 @@ std::string joinLocation(const std::string& base, const std::string& rel) {
 Result<FetchResult> fetchTo(const std::string& location, const std::string& dest,
                             const FetchOptions& options) {
   if (!isUrl(location)) {
-    return fetchFile(location, dest);
+    return fetchFile(location, dest, options.max_bytes);
   }
   globalInit();
   std::FILE* out = std::fopen(dest.c_str(), "wb");
@@ -134,6 +144,9 @@ Result<FetchResult> fetchTo(const std::string& location, const std::string& dest
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+  // A redirect may not turn a download into a local file read.
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_bytes));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_s);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, options.timeout_s);
@@ -174,7 +187,9 @@ Result<FetchResult> fetchTo(const std::string& location, const std::string& dest
   const bool flushed = std::fclose(out) == 0;
 
   std::string failure;
-  if (rc != CURLE_OK) {
+  if (t.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+    failure = "larger than " + std::to_string(options.max_bytes) + " bytes: refused";
+  } else if (rc != CURLE_OK) {
     failure = std::string(error[0] != '\0' ? error : curl_easy_strerror(rc));
   } else if (!flushed) {
     failure = "cannot write " + dest;

@@ -675,3 +675,32 @@ TEST_CASE("broken links and file-name clashes are reported, not fatal", "[hub][m
   CHECK(again->done == std::vector<std::string>{"downloaded parsers t/ssh-logs 1.0"});
   CHECK(fs::is_regular_file(f.etc / "parsers/s01-parse/ssh-logs.yaml"));
 }
+
+TEST_CASE("fetch copies local files and refuses oversized ones", "[hub][fetch]") {
+  using cw::core::hub::FetchOptions;
+  using cw::core::hub::fetchTo;
+  TempDir t;
+  spit(t.path() / "a.txt", "0123456789");
+  FetchOptions o;
+  auto ok = fetchTo((t.path() / "a.txt").string(), (t.path() / "b.txt").string(), o);
+  REQUIRE(ok.ok());
+  CHECK(ok->bytes == 10);
+  CHECK(slurp(t.path() / "b.txt") == "0123456789");
+  o.max_bytes = 9;
+  auto big = fetchTo((t.path() / "a.txt").string(), (t.path() / "c.txt").string(), o);
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.error().message == (t.path() / "a.txt").string() + ": larger than 9 bytes: refused");
+  // Through libcurl (file://): same limit, no file left behind.
+  auto big_url =
+      fetchTo("file://" + (t.path() / "a.txt").string(), (t.path() / "d.txt").string(), o);
+  REQUIRE_FALSE(big_url.ok());
+  CHECK(big_url.error().message ==
+        "file://" + (t.path() / "a.txt").string() + ": larger than 9 bytes: refused");
+  CHECK_FALSE(fs::exists(t.path() / "d.txt"));
+  o.max_bytes = 10;
+  auto url = fetchTo("file://" + (t.path() / "a.txt").string(), (t.path() / "e.txt").string(), o);
+  REQUIRE(url.ok());
+  CHECK(slurp(t.path() / "e.txt") == "0123456789");
+  CHECK(cw::core::hub::joinLocation("http://h/x/", "/a/b.yaml") == "http://h/x/a/b.yaml");
+  CHECK(cw::core::hub::joinLocation("/srv/hub", "a.yaml") == "/srv/hub/a.yaml");
+}
