@@ -119,3 +119,49 @@ TEST_CASE("lapi: a failing profile without on_error fails the whole POST with 50
                       0) == 0);
   CHECK(store->listAlerts(*store::AlertFilter::fromQuery({{"limit", "0"}}), nowUtc())->empty());
 }
+
+TEST_CASE("lapi: simulated alerts get simulated decisions that bouncers do not see", "[lapi]") {
+  CW_STORE_BACKEND();
+  expr::Services services;
+  auto profiles = decisions::Profiles::parse(kProfiles, "profiles.yaml", services, store);
+  REQUIRE(profiles.ok());
+  addMachine(*store, "agent1", "pw");
+  addBouncer(*store, "fw", "fw-key");
+  Lapi l(*store, {}, &*profiles);
+  const std::string token = l.login("agent1", "pw");
+  const std::string at = rfc3339(secondsFromNow(-1));
+  std::string simulated = agentAlert("192.0.2.179", "crowdsecurity/ssh-bf", at);
+  simulated.replace(simulated.find(R"("simulated":false)"), 17, R"("simulated":true)");
+  // A decision on an Ip that is no address is dropped; its alert is kept.
+  auto r = l.client().Post("/v1/alerts", l.agent(token),
+                           "[" + agentAlert("192.0.2.178", "crowdsecurity/ssh-bf", at) + "," +
+                               simulated + "," + cscliAlert("not-an-ip") + "]",
+                           "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 201);
+  CHECK(r->body == R"(["1","2","3"])");
+  REQUIRE((*store->getAlert(2))->decisions.size() == 1);
+  CHECK((*store->getAlert(2))->decisions[0].simulated);
+  CHECK((*store->getAlert(3))->decisions.empty());
+
+  auto get = [&](const std::string& path, const httplib::Headers& h) {
+    auto res = l.client().Get(path.c_str(), h);
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    return parseJson(res->body);
+  };
+  auto live = get("/v1/decisions", l.bouncer("fw-key"));
+  REQUIRE(live.Size() == 1);
+  CHECK(std::string(live[0]["value"].GetString()) == "192.0.2.178");
+  auto with_sim = get("/v1/decisions?simulated=true", l.bouncer("fw-key"));
+  REQUIRE(with_sim.Size() == 2);
+  CHECK(with_sim[1]["simulated"].GetBool());
+  auto stream = get("/v1/decisions/stream?startup=true", l.bouncer("fw-key"));
+  REQUIRE(stream["new"].Size() == 1);
+  CHECK(std::string(stream["new"][0]["value"].GetString()) == "192.0.2.178");
+  // Alert listing: simulated=false hides the simulated alert.
+  auto alerts = get("/v1/alerts?simulated=false&scenario=crowdsecurity/ssh-bf", l.agent(token));
+  REQUIRE(alerts.Size() == 1);
+  CHECK(std::string(alerts[0]["source"]["value"].GetString()) == "192.0.2.178");
+  CHECK(get("/v1/alerts?scenario=crowdsecurity/ssh-bf", l.agent(token)).Size() == 2);
+}
