@@ -34,8 +34,9 @@ int main(int argc, char** argv) {
     }
   }
   if (args.size() < 3) {
-    std::fprintf(stderr, "usage: cw_plugin_host [--count] [--until N] [--idle S] ACQUIS_YAML "
-                         "PLUGIN_DIR INDEX [STATE_DIR]\n");
+    std::fprintf(stderr,
+                 "usage: cw_plugin_host [--count] [--until N] [--idle S] ACQUIS_YAML "
+                 "PLUGIN_DIR INDEX [STATE_DIR]\n");
     return 2;
   }
   cw::core::acquisition::LoadOptions o;
@@ -82,8 +83,8 @@ int main(int argc, char** argv) {
       }
       const long long last = last_ns.load();
       if (idle > 0 && last != 0 &&
-          std::chrono::duration<double>(Clock::now().time_since_epoch() -
-                                        Clock::duration(last)).count() > idle) {
+          std::chrono::duration<double>(Clock::now().time_since_epoch() - Clock::duration(last))
+                  .count() > idle) {
         break;
       }
     }

@@ -35,8 +35,7 @@ std::string defaultPluginDir() {
   return "/usr/lib/crowdwall/plugins";
 }
 
-core::Result<core::agent::ReplayResult> replayDsn(core::agent::Agent& agent,
-                                                  const std::string& dsn,
+core::Result<core::agent::ReplayResult> replayDsn(core::agent::Agent& agent, const std::string& dsn,
                                                   const std::string& plugin_dir,
                                                   const core::agent::ReplayInput& input) {
   core::acquisition::DsnOptions options;
@@ -60,8 +59,8 @@ core::Result<core::agent::ReplayResult> replayDsn(core::agent::Agent& agent,
     std::lock_guard<std::mutex> lock(mu);
     evt.reset();
     evt.type = core::event::EventType::Log;
-    evt.expect_mode = line.time_machine ? core::event::ExpectMode::TimeMachine
-                                        : core::event::ExpectMode::Live;
+    evt.expect_mode =
+        line.time_machine ? core::event::ExpectMode::TimeMachine : core::event::ExpectMode::Live;
     evt.process = true;
     evt.line.raw.assign(line.raw);
     evt.line.src.assign(line.src);

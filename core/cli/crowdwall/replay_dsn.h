@@ -10,8 +10,7 @@ namespace cw::cli {
 /// `crowdwall replay --dsn`: reads a DSN (file://..., journalctl://...) through the
 /// acquisition plugin serving its scheme (loaded from `plugin_dir`, "" = the default
 /// folder), every line through the agent, like Agent::replay() does for --file.
-core::Result<core::agent::ReplayResult> replayDsn(core::agent::Agent& agent,
-                                                  const std::string& dsn,
+core::Result<core::agent::ReplayResult> replayDsn(core::agent::Agent& agent, const std::string& dsn,
                                                   const std::string& plugin_dir,
                                                   const core::agent::ReplayInput& input);
 

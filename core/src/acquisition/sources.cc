@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cw/core/acquisition/sources.h"
 
-#include <sys/stat.h>
-
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -101,12 +100,12 @@ struct Spec {
   std::string where;   ///< "<file>:<line>" for messages
   std::string module;  ///< `source:`
   std::string name;
-  std::string yaml;    ///< module keys
+  std::string yaml;  ///< module keys
   std::string dsn;
   cw_acquisition_mode mode = CW_MODE_TAIL;
   event::StrMap labels;
   bool time_machine = false;
-  std::string state_key;  ///< folder name under state_dir
+  std::string state_key;              ///< folder name under state_dir
   std::vector<std::string> problems;  ///< found while reading or creating it, in order
 };
 
@@ -173,9 +172,8 @@ class SourcesImpl final : public Sources {
         continue;
       }
       std::vector<std::string>& problems = spec.problems;
-      const plugins::Plugin* plugin = spec.dsn.empty()
-                                          ? plugins_->findSource(spec.module)
-                                          : plugins_->findDsnScheme(spec.module);
+      const plugins::Plugin* plugin = spec.dsn.empty() ? plugins_->findSource(spec.module)
+                                                       : plugins_->findDsnScheme(spec.module);
       if (plugin == nullptr) {
         std::string available;
         for (const auto& p : plugins_->plugins()) {
@@ -188,8 +186,7 @@ class SourcesImpl final : public Sources {
         problems.push_back(spec.where + ": " +
                            (spec.dsn.empty() ? "unknown source '" : "unknown DSN scheme '") +
                            spec.module + "': no enabled acquisition plugin serves it (" +
-                           (available.empty() ? "none loaded" : "available: " + available) +
-                           ")");
+                           (available.empty() ? "none loaded" : "available: " + available) + ")");
         continue;
       }
       std::string state;
@@ -344,9 +341,10 @@ void parseDocument(const YAML::Node& doc, const std::string& where, std::vector<
     }
     spec.module = inferred;
   } else if (!inferred.empty() && inferred != spec.module) {
-    spdlog::warn("Source contradicts its keys, using the inferred one where={} source={} "
-                 "inferred={}",
-                 where, spec.module, inferred);
+    spdlog::warn(
+        "Source contradicts its keys, using the inferred one where={} source={} "
+        "inferred={}",
+        where, spec.module, inferred);
     spec.module = inferred;
   }
   const std::string mode = scalarOr(doc, "mode");
@@ -368,8 +366,9 @@ void parseDocument(const YAML::Node& doc, const std::string& where, std::vector<
     problems.push_back(where + ": labels must be a mapping");
   }
   if (spec.labels.size() == 0 && spec.module != "docker") {
-    problems.push_back(where + ": missing labels (at least labels.type, which selects the "
-                               "parsers)");
+    problems.push_back(where +
+                       ": missing labels (at least labels.type, which selects the "
+                       "parsers)");
   }
   if (YAML::Node tm = doc["use_time_machine"]) {
     try {
@@ -472,8 +471,9 @@ std::string joinProblems(const std::vector<Spec>& specs) {
 Result<std::unique_ptr<Sources>> Sources::load(const LoadOptions& options) {
   std::vector<Spec> specs;
   if (options.acquis_path.empty() && options.acquis_dir.empty()) {
-    return makeError(ErrorCode::Config, "no acquisition configured: set acquisition_path or "
-                                        "acquisition_dir");
+    return makeError(ErrorCode::Config,
+                     "no acquisition configured: set acquisition_path or "
+                     "acquisition_dir");
   }
   std::error_code ec;
   if (!options.acquis_path.empty() && fs::exists(options.acquis_path, ec)) {

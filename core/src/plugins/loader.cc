@@ -2,16 +2,16 @@
 #include "cw/core/plugins/loader.h"
 
 #include <dlfcn.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <unistd.h>
-
 #include <openssl/evp.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <boost/dll/shared_library.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,8 +19,6 @@
 #include <fstream>
 #include <sstream>
 #include <utility>
-
-#include <boost/dll/shared_library.hpp>
 
 namespace cw::core::plugins {
 namespace {
@@ -103,9 +101,9 @@ std::string abiProblem(unsigned major, unsigned minor, const char* who) {
   if (major == CW_ABI_MAJOR && minor <= CW_ABI_MINOR) {
     return "";
   }
-  return std::string(who) + " plugin ABI " + std::to_string(major) + "." +
-         std::to_string(minor) + "; this host supports ABI " + std::to_string(CW_ABI_MAJOR) +
-         ".0 to " + std::to_string(CW_ABI_MAJOR) + "." + std::to_string(CW_ABI_MINOR);
+  return std::string(who) + " plugin ABI " + std::to_string(major) + "." + std::to_string(minor) +
+         "; this host supports ABI " + std::to_string(CW_ABI_MAJOR) + ".0 to " +
+         std::to_string(CW_ABI_MAJOR) + "." + std::to_string(CW_ABI_MINOR);
 }
 
 }  // namespace
@@ -124,11 +122,21 @@ struct Plugin::Impl {
     std::string_view text(message.data == nullptr ? "" : message.data, message.size);
     spdlog::level::level_enum lvl = spdlog::level::info;
     switch (level) {
-      case CW_LOG_TRACE: lvl = spdlog::level::trace; break;
-      case CW_LOG_DEBUG: lvl = spdlog::level::debug; break;
-      case CW_LOG_INFO: lvl = spdlog::level::info; break;
-      case CW_LOG_WARN: lvl = spdlog::level::warn; break;
-      default: lvl = spdlog::level::err; break;
+      case CW_LOG_TRACE:
+        lvl = spdlog::level::trace;
+        break;
+      case CW_LOG_DEBUG:
+        lvl = spdlog::level::debug;
+        break;
+      case CW_LOG_INFO:
+        lvl = spdlog::level::info;
+        break;
+      case CW_LOG_WARN:
+        lvl = spdlog::level::warn;
+        break;
+      default:
+        lvl = spdlog::level::err;
+        break;
     }
     spdlog::log(lvl, "{} plugin={}", text, self->id);
   }
@@ -199,11 +207,16 @@ std::string hostPlatform() {
 
 std::string_view kindName(cw_plugin_kind kind) {
   switch (kind) {
-    case CW_KIND_ACQUISITION: return "acquisition";
-    case CW_KIND_PARSER: return "parser";
-    case CW_KIND_SCENARIO: return "scenario";
-    case CW_KIND_BOUNCER: return "bouncer";
-    case CW_KIND_NOTIFICATION: return "notification";
+    case CW_KIND_ACQUISITION:
+      return "acquisition";
+    case CW_KIND_PARSER:
+      return "parser";
+    case CW_KIND_SCENARIO:
+      return "scenario";
+    case CW_KIND_BOUNCER:
+      return "bouncer";
+    case CW_KIND_NOTIFICATION:
+      return "notification";
   }
   return "";
 }
@@ -260,7 +273,7 @@ Result<std::vector<IndexEntry>> readIndex(const std::string& path) {
       continue;
     }
     const std::pair<const char*, std::string*> fields[] = {
-        {"version", &e.version}, {"kind", &e.kind},     {"abi", &e.abi},
+        {"version", &e.version},   {"kind", &e.kind},     {"abi", &e.abi},
         {"platform", &e.platform}, {"sha256", &e.sha256}, {"file", &e.file}};
     for (const auto& [key, out] : fields) {
       auto m = it->value.FindMember(key);
@@ -291,8 +304,8 @@ Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options) {
   std::vector<std::string> broken_ids;
 
   for (const std::string& id : options.enabled) {
-    bool declared = std::any_of(index->begin(), index->end(),
-                                [&](const IndexEntry& e) { return e.id == id; });
+    bool declared =
+        std::any_of(index->begin(), index->end(), [&](const IndexEntry& e) { return e.id == id; });
     if (!declared) {
       broken.push_back("plugin " + id + " is enabled but not declared in " + options.index_path);
       broken_ids.push_back(id);
@@ -337,29 +350,26 @@ Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options) {
       if (!digest) {
         problems.push_back(digest.error().message);
       } else if (*digest != entry.sha256) {
-        problems.push_back("sha256 mismatch: index says " + entry.sha256 + ", file is " +
-                           *digest);
+        problems.push_back("sha256 mismatch: index says " + entry.sha256 + ", file is " + *digest);
       }
     }
 
     auto plugin = std::make_unique<Plugin>(entry, path);
     if (problems.empty()) {
       boost::system::error_code ec;
-      plugin->impl_->library.load(boost::dll::fs::path(path), ec,
-                                  boost::dll::load_mode::rtld_now |
-                                      boost::dll::load_mode::rtld_local);
+      plugin->impl_->library.load(
+          boost::dll::fs::path(path), ec,
+          boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
       if (ec) {
         const char* why = ::dlerror();
         problems.push_back("cannot load: " + std::string(why != nullptr ? why : ec.message()));
       } else if (!plugin->impl_->library.has(CW_PLUGIN_ENTRY_SYMBOL)) {
-        problems.push_back("no entry point " CW_PLUGIN_ENTRY_SYMBOL
-                           " (not a Crowdwall plugin)");
+        problems.push_back("no entry point " CW_PLUGIN_ENTRY_SYMBOL " (not a Crowdwall plugin)");
       }
     }
     if (problems.empty()) {
-      auto& entry_fn =
-          plugin->impl_->library.get<const cw_plugin_descriptor*(const cw_host_api*)>(
-              CW_PLUGIN_ENTRY_SYMBOL);
+      auto& entry_fn = plugin->impl_->library.get<const cw_plugin_descriptor*(const cw_host_api*)>(
+          CW_PLUGIN_ENTRY_SYMBOL);
       const cw_plugin_descriptor* d = nullptr;
       try {
         d = entry_fn(&plugin->impl_->host);
@@ -423,8 +433,8 @@ Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options) {
   }
 
   if (!broken.empty()) {
-    std::string message = "plugins: " + std::to_string(broken_ids.size()) +
-                          " broken, so none is loaded:";
+    std::string message =
+        "plugins: " + std::to_string(broken_ids.size()) + " broken, so none is loaded:";
     for (const std::string& b : broken) {
       message += "\n  " + b;
     }

@@ -14,14 +14,13 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <poll.h>
+#include <re2/re2.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
-#include <zlib.h>
-
-#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -55,7 +54,7 @@ struct Options {
   std::vector<std::string> patterns;
   std::vector<std::unique_ptr<RE2>> excludes;
   bool cat = false;
-  bool polling = false;  // poll_without_inotify
+  bool polling = false;      // poll_without_inotify
   bool polling_set = false;  // given explicitly (else: polling on network filesystems)
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds discovery_interval{30000};
@@ -76,7 +75,7 @@ struct Tailed {
   std::string buf;      // bytes read and not consumed (a partial line)
   bool discarding = false;
   bool splitting = false;  // pieces of a long line were emitted, its end not yet read
-  std::string fp;       // last bytes before `committed`
+  std::string fp;          // last bytes before `committed`
   Clock::time_point missing_since{};
   bool missing = false;
 };
@@ -480,8 +479,8 @@ class FileSource : public cw::sdk::Source {
         t.buf.resize(old);
         if (n < 0) {
           errors_.fetch_add(1, std::memory_order_relaxed);
-          cw::sdk::Host::log(CW_LOG_ERROR, "Cannot read file path=" + t.path +
-                                               " error=" + errnoText());
+          cw::sdk::Host::log(CW_LOG_ERROR,
+                             "Cannot read file path=" + t.path + " error=" + errnoText());
           return false;
         }
         return true;
@@ -635,8 +634,8 @@ class FileSource : public cw::sdk::Source {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(fs::path(path).parent_path(), ec)) {
       struct stat st {};
-      if (::stat(e.path().c_str(), &st) == 0 && st.st_dev == saved.dev &&
-          st.st_ino == saved.ino && st.st_size >= saved.offset) {
+      if (::stat(e.path().c_str(), &st) == 0 && st.st_dev == saved.dev && st.st_ino == saved.ino &&
+          st.st_size >= saved.offset) {
         int fd = ::open(e.path().c_str(), O_RDONLY | O_CLOEXEC);
         if (fd >= 0) {
           Tailed t;
@@ -720,8 +719,7 @@ class FileSource : public cw::sdk::Source {
         continue;
       }
       struct stat st {};
-      if (::stat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
-          st.st_size < t.committed) {
+      if (::stat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < t.committed) {
         continue;
       }
       int fd = ::open(e.path().c_str(), O_RDONLY | O_CLOEXEC);
@@ -729,8 +727,8 @@ class FileSource : public cw::sdk::Source {
         continue;
       }
       std::string probe(t.fp.size(), '\0');
-      ssize_t n = ::pread(fd, probe.data(), probe.size(),
-                          t.committed - static_cast<off_t>(t.fp.size()));
+      ssize_t n =
+          ::pread(fd, probe.data(), probe.size(), t.committed - static_cast<off_t>(t.fp.size()));
       if (n == static_cast<ssize_t>(probe.size()) && probe == t.fp) {
         Tailed copy;
         copy.path = t.path;
@@ -812,8 +810,8 @@ class FileSource : public cw::sdk::Source {
       if (!running_) {
         break;
       }
-      bool discover = !use_inotify ||
-                      (opts_.discovery && Clock::now() - last_discovery_ > opts_.discovery_interval);
+      bool discover = !use_inotify || (opts_.discovery &&
+                                       Clock::now() - last_discovery_ > opts_.discovery_interval);
       if (n > 0 && use_inotify && (fds[1].revents & POLLIN) != 0) {
         ssize_t len = 0;
         while ((len = ::read(inotify_fd_, events, sizeof events)) > 0) {

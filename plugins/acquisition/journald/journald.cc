@@ -6,7 +6,6 @@
 // Tail mode starts at the end, or after the cursor saved in the state folder at the last
 // stop; cat mode and the journalctl:// DSN read from the start (or `since`) to the end.
 #include <systemd/sd-journal.h>
-
 #include <yaml-cpp/yaml.h>
 
 #include <atomic>
@@ -35,7 +34,7 @@ struct Options {
   std::vector<std::string> files;    // --file
   std::string directory;             // --directory
   bool cat = false;
-  std::uint64_t since_usec = 0;      // cat mode: entries at or after this realtime
+  std::uint64_t since_usec = 0;  // cat mode: entries at or after this realtime
   std::string state_dir;
 };
 
@@ -59,7 +58,11 @@ std::uint64_t parseSince(const std::string& text) {
     char* end = nullptr;
     long long n = std::strtoll(text.c_str() + 1, &end, 10);
     std::string unit(end);
-    long long mult = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+    long long mult = unit == "s"   ? 1
+                     : unit == "m" ? 60
+                     : unit == "h" ? 3600
+                     : unit == "d" ? 86400
+                                   : 0;
     if (n <= 0 || mult == 0) {
       return 0;
     }
@@ -114,11 +117,11 @@ void addFilter(const std::string& f, std::vector<std::string>& args, std::size_t
     o.files.push_back(value("--file"));
   } else if (f == "--follow" || f == "-f" || f == "--no-pager" || f == "-q" || f == "--quiet") {
     // journalctl display options, meaningless here
-  } else if (!f.empty() && f[0] != '-' && f.find('=') != std::string::npos &&
-             f.find('=') > 0) {
+  } else if (!f.empty() && f[0] != '-' && f.find('=') != std::string::npos && f.find('=') > 0) {
     o.matches.push_back(f);
   } else {
-    errors.push_back("journalctl_filter: '" + f + "' is not a FIELD=value match or a "
+    errors.push_back("journalctl_filter: '" + f +
+                     "' is not a FIELD=value match or a "
                      "supported option (-u, -t, -D, --file, +)");
   }
 }

@@ -11,7 +11,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
 #include <yaml-cpp/yaml.h>
 
 #include <atomic>
@@ -142,8 +141,7 @@ class SyslogSource : public cw::sdk::Source {
       ::setsockopt(udp_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
       ::setsockopt(udp_, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
       // Root may exceed net.core.rmem_max; others get what the limit allows.
-      if (::setsockopt(udp_, SOL_SOCKET, SO_RCVBUFFORCE, &opts_.rcvbuf, sizeof opts_.rcvbuf) !=
-          0) {
+      if (::setsockopt(udp_, SOL_SOCKET, SO_RCVBUFFORCE, &opts_.rcvbuf, sizeof opts_.rcvbuf) != 0) {
         ::setsockopt(udp_, SOL_SOCKET, SO_RCVBUF, &opts_.rcvbuf, sizeof opts_.rcvbuf);
       }
       if (::bind(udp_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {

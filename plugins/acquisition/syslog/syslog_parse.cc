@@ -50,8 +50,8 @@ std::size_t pri(std::string_view s) {
 }
 
 bool hms(std::string_view s, std::size_t pos, Stamp& t) {
-  return num(s, pos, 2, t.h) && s[pos + 2] == ':' && num(s, pos + 3, 2, t.m) &&
-         s[pos + 5] == ':' && num(s, pos + 6, 2, t.sec) && t.h < 24 && t.m < 60 && t.sec < 61;
+  return num(s, pos, 2, t.h) && s[pos + 2] == ':' && num(s, pos + 3, 2, t.m) && s[pos + 5] == ':' &&
+         num(s, pos + 6, 2, t.sec) && t.h < 24 && t.m < 60 && t.sec < 61;
 }
 
 /// RFC 3339 "2006-01-02T15:04:05[.frac](Z|+07:00)"; returns the length or 0.
@@ -121,8 +121,8 @@ std::size_t bsdStamp(std::string_view s, std::size_t pos, Stamp& t) {
 
 void appendStamp(const Stamp& t, std::string& out) {
   char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "%s %d %02d:%02d:%02d", kMonths[t.month - 1], t.day,
-                        t.h, t.m, t.sec);
+  int n = std::snprintf(buf, sizeof buf, "%s %d %02d:%02d:%02d", kMonths[t.month - 1], t.day, t.h,
+                        t.m, t.sec);
   out.append(buf, static_cast<std::size_t>(n));
 }
 
@@ -167,8 +167,8 @@ bool rfc3164(std::string_view s, std::string& out) {
   std::string_view host = s.substr(i, host_end - i);
   i = host_end + 1;
   std::size_t tag_start = i;
-  while (i < s.size() && (digit(s[i]) || (s[i] >= 'a' && s[i] <= 'z') ||
-                          (s[i] >= 'A' && s[i] <= 'Z'))) {
+  while (i < s.size() &&
+         (digit(s[i]) || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))) {
     ++i;
   }
   std::string_view tag = s.substr(tag_start, i - tag_start);

@@ -28,7 +28,9 @@ class TempDir {
     path_ = ::mkdtemp(tmpl);
   }
   ~TempDir() { fs::remove_all(path_); }
-  std::string path(const std::string& rel = "") const { return rel.empty() ? path_ : path_ + "/" + rel; }
+  std::string path(const std::string& rel = "") const {
+    return rel.empty() ? path_ : path_ + "/" + rel;
+  }
   void write(const std::string& rel, const std::string& text) const {
     fs::create_directories(fs::path(path(rel)).parent_path());
     std::ofstream(path(rel), std::ios::binary) << text;

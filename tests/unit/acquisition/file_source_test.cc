@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `file` plugin through Sources: tailing, rotation under a continuous writer, positions
 // across restarts, discovery, exclusions, long lines, one-shot DSN.
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -64,8 +63,8 @@ TEST_CASE("file source follows from the end and delivers new lines with labels",
   for (bool polling : {false, true}) {
     TempDir d;
     d.write("app.log", "old 1\nold 2\n");
-    d.write("acquis.yaml", "filename: " + d.path("app.log") + "\nlabels:\n  type: app\n" +
-                               pollingKey(polling));
+    d.write("acquis.yaml",
+            "filename: " + d.path("app.log") + "\nlabels:\n  type: app\n" + pollingKey(polling));
     auto sources = loadOk(d);
     CHECK_FALSE(sources->oneShot());
     Collector c;
@@ -88,8 +87,8 @@ TEST_CASE("rename+create rotation under a continuous writer loses and repeats no
     INFO("polling " << polling);
     TempDir d;
     d.write("app.log", "");
-    d.write("acquis.yaml", "filename: " + d.path("app.log") + "\nlabels: {type: app}\n" +
-                               pollingKey(polling));
+    d.write("acquis.yaml",
+            "filename: " + d.path("app.log") + "\nlabels: {type: app}\n" + pollingKey(polling));
     auto sources = loadOk(d);
     Collector c;
     REQUIRE(sources->start(c.callback()).ok());
@@ -121,8 +120,8 @@ TEST_CASE("copytruncate rotation under a continuous writer loses and repeats not
     INFO("polling " << polling);
     TempDir d;
     d.write("app.log", "");
-    d.write("acquis.yaml", "filename: " + d.path("app.log") + "\nlabels: {type: app}\n" +
-                               pollingKey(polling));
+    d.write("acquis.yaml",
+            "filename: " + d.path("app.log") + "\nlabels: {type: app}\n" + pollingKey(polling));
     auto sources = loadOk(d);
     Collector c;
     REQUIRE(sources->start(c.callback()).ok());
@@ -170,8 +169,8 @@ TEST_CASE("position is kept across a restart, also when the file rotated meanwhi
     REQUIRE(sources->start(c.callback()).ok());
     auto got = c.waitFor(5, 10);
     sources->stop();
-    CHECK(raws(got) == std::vector<std::string>{"a1", "a2", "a3", "while stopped 1",
-                                                "while stopped 2"});
+    CHECK(raws(got) ==
+          std::vector<std::string>{"a1", "a2", "a3", "while stopped 1", "while stopped 2"});
   }
   SECTION("rotated while stopped") {
     std::rename(d.path("app.log").c_str(), d.path("app.log.1").c_str());
@@ -180,8 +179,7 @@ TEST_CASE("position is kept across a restart, also when the file rotated meanwhi
     REQUIRE(sources->start(c.callback()).ok());
     auto got = c.waitFor(5, 10);
     sources->stop();
-    CHECK(raws(got) ==
-          std::vector<std::string>{"a1", "a2", "a3", "while stopped 1", "new file 1"});
+    CHECK(raws(got) == std::vector<std::string>{"a1", "a2", "a3", "while stopped 1", "new file 1"});
   }
 }
 
@@ -232,8 +230,8 @@ TEST_CASE("lines over the limit are dropped or split, and counted", "[acquisitio
     REQUIRE(sources->start(c.callback()).ok());
     sources->waitFinished();
     sources->stop();
-    CHECK(c.raws() == std::vector<std::string>{"short", "xxxxxxxxxx", "xxxxxxxxxx", "xxxxx",
-                                               "end", "xxxxxxxxxx", "xxxxxxxxxx", "xxxxx"});
+    CHECK(c.raws() == std::vector<std::string>{"short", "xxxxxxxxxx", "xxxxxxxxxx", "xxxxx", "end",
+                                               "xxxxxxxxxx", "xxxxxxxxxx", "xxxxx"});
     CHECK(sources->stats()[0].split == 2);
     CHECK(sources->stats()[0].dropped == 0);
   }
@@ -269,22 +267,26 @@ TEST_CASE("file:// DSN reads matching files once, gzip included", "[acquisition]
     o.dsn = "file://" + d.path("nothing*.log");
     auto r = acq::Sources::loadDsn(o);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().message == "dsn " + o.dsn + ": file: no file matches " + d.path("nothing*.log"));
+    CHECK(r.error().message ==
+          "dsn " + o.dsn + ": file: no file matches " + d.path("nothing*.log"));
     o.dsn = "file://" + d.path("a.log") + "?max_buffer_size=x&color=red";
     auto r2 = acq::Sources::loadDsn(o);
     REQUIRE_FALSE(r2.ok());
-    CHECK(r2.error().message == "dsn " + o.dsn + ": file: DSN max_buffer_size 'x' is not a "
-                                                "positive number\ndsn " +
+    CHECK(r2.error().message == "dsn " + o.dsn +
+                                    ": file: DSN max_buffer_size 'x' is not a "
+                                    "positive number\ndsn " +
                                     o.dsn + ": file: DSN: unknown query key 'color'");
     o.dsn = "nosuch://x";
     auto r3 = acq::Sources::loadDsn(o);
     REQUIRE_FALSE(r3.ok());
-    CHECK(r3.error().message == "dsn nosuch://x: unknown DSN scheme 'nosuch': no enabled "
-                                "acquisition plugin serves it (available: file, journalctl)");
+    CHECK(r3.error().message ==
+          "dsn nosuch://x: unknown DSN scheme 'nosuch': no enabled "
+          "acquisition plugin serves it (available: file, journalctl)");
   }
 }
 
-TEST_CASE("stop then start on the same Sources delivers each line once", "[acquisition][file][state]") {
+TEST_CASE("stop then start on the same Sources delivers each line once",
+          "[acquisition][file][state]") {
   TempDir d;
   d.write("app.log", "");
   d.write("acquis.yaml", "filename: " + d.path("app.log") + "\nlabels: {type: app}\n");

@@ -2,7 +2,6 @@
 // The `journalctl` plugin through Sources, on real journal files written by
 // systemd-journal-remote from journal export format.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <ctime>
 #include <string>
@@ -30,8 +29,8 @@ void writeJournal(const TempDir& d, const std::string& name,
   }
   d.write(name + ".export", text);
   fs::create_directories(d.path("journal"));
-  const std::string cmd = std::string(kJournalRemote) + " --output=" +
-                          d.path("journal/" + name + ".journal") + " " +
+  const std::string cmd = std::string(kJournalRemote) +
+                          " --output=" + d.path("journal/" + name + ".journal") + " " +
                           d.path(name + ".export") + " 2>/dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);
 }
@@ -55,8 +54,9 @@ TEST_CASE("journalctl:// DSN reads a real journal from the start with its matche
     return;
   }
   TempDir d;
-  writeJournal(d, "a", {{"sshd", "Failed password for root"}, {"cron", "tick"},
-                        {"sshd", "Accepted publickey"}}, 0);
+  writeJournal(
+      d, "a",
+      {{"sshd", "Failed password for root"}, {"cron", "tick"}, {"sshd", "Accepted publickey"}}, 0);
   acq::DsnOptions o;
   o.plugin_dir = CW_PLUGIN_BUILD_DIR;
   o.index_path = std::string(CW_PLUGIN_BUILD_DIR) + "/index.json";
@@ -71,12 +71,12 @@ TEST_CASE("journalctl:// DSN reads a real journal from the start with its matche
   r.value()->waitFinished();
   r.value()->stop();
   auto got = c.waitFor(2, 1);
-  CHECK(raws(got) == std::vector<std::string>{
-                         "Nov 14 22:13:20 web1 sshd[100]: Failed password for root",
-                         "Nov 14 22:13:22 web1 sshd[102]: Accepted publickey"});
+  CHECK(raws(got) ==
+        std::vector<std::string>{"Nov 14 22:13:20 web1 sshd[100]: Failed password for root",
+                                 "Nov 14 22:13:22 web1 sshd[102]: Accepted publickey"});
   REQUIRE(got.size() == 2);
-  CHECK(got[0].src == "journalctl---directory=" + d.path("journal") +
-                          "._SYSTEMD_UNIT=sshd.service");
+  CHECK(got[0].src ==
+        "journalctl---directory=" + d.path("journal") + "._SYSTEMD_UNIT=sshd.service");
   CHECK(got[0].module == "journalctl");
   CHECK(got[0].type == "syslog");
 
@@ -101,9 +101,10 @@ TEST_CASE("journal tail resumes after the saved cursor", "[acquisition][journald
   }
   TempDir d;
   writeJournal(d, "a", {{"sshd", "old 1"}, {"sshd", "old 2"}}, 0);
-  d.write("acquis.yaml", "source: journalctl\njournalctl_filter:\n  - --directory=" +
-                             d.path("journal") + "\n  - SYSLOG_IDENTIFIER=sshd\n"
-                             "labels: {type: syslog}\n");
+  d.write("acquis.yaml",
+          "source: journalctl\njournalctl_filter:\n  - --directory=" + d.path("journal") +
+              "\n  - SYSLOG_IDENTIFIER=sshd\n"
+              "labels: {type: syslog}\n");
   Collector c;
   {
     auto r = acq::Sources::load(options(d));
@@ -130,8 +131,9 @@ TEST_CASE("journal tail resumes after the saved cursor", "[acquisition][journald
 
 TEST_CASE("journalctl filter errors are listed", "[acquisition][journald]") {
   TempDir d;
-  d.write("acquis.yaml", "source: journalctl\njournalctl_filter: [--since=yesterday, '-u']\n"
-                         "other: 1\nlabels: {type: syslog}\n");
+  d.write("acquis.yaml",
+          "source: journalctl\njournalctl_filter: [--since=yesterday, '-u']\n"
+          "other: 1\nlabels: {type: syslog}\n");
   auto r = acq::Sources::load(options(d));
   REQUIRE_FALSE(r.ok());
   const std::string f = d.path("acquis.yaml") + ":1: journalctl: ";

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // acquis.yaml / acquis.d through Sources, with the real plugins built in <build>/plugins.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -32,9 +31,9 @@ TEST_CASE("every acquis problem is listed at once", "[acquisition][sources]") {
   REQUIRE_FALSE(r.ok());
   const std::string f = d.path("acquis.yaml");
   CHECK(r.error().message ==
-        f + ":4: missing labels (at least labels.type, which selects the parsers)\n" +
-            f + ":7: missing 'source' field\n" +
-            f + ":10: mode 'sometimes' is not tail, cat or server\n" + d.path("acquis.d/10-a.yaml") +
+        f + ":4: missing labels (at least labels.type, which selects the parsers)\n" + f +
+            ":7: missing 'source' field\n" + f +
+            ":10: mode 'sometimes' is not tail, cat or server\n" + d.path("acquis.d/10-a.yaml") +
             ":1: unknown source 'nosuch': no enabled acquisition plugin serves it (available: "
             "file, journalctl, syslog)");
 }
@@ -78,11 +77,13 @@ TEST_CASE("environment variables are expanded only when defined", "[acquisition]
   ::unsetenv("CW_TEST_UNDEFINED");
   d.write("in.log", "one\n\ntwo\n");
   d.write("$CW_TEST_UNDEFINED.log", "three\n");
-  d.write("acquis.d/b.yml", "filename: ${CW_TEST_LOGDIR}/$CW_TEST_UNDEFINED.log\nmode: cat\n"
-                            "labels: {type: b}\n");
+  d.write("acquis.d/b.yml",
+          "filename: ${CW_TEST_LOGDIR}/$CW_TEST_UNDEFINED.log\nmode: cat\n"
+          "labels: {type: b}\n");
   d.write("acquis.d/a.yaml", "filename: $CW_TEST_LOGDIR/in.log\nmode: cat\nlabels: {type: a}\n");
-  d.write("acquis.d/c.yaml", "---\n---\nfilename: $CW_TEST_LOGDIR/in.log\nmode: cat\n"
-                             "labels: {type: c}\n");
+  d.write("acquis.d/c.yaml",
+          "---\n---\nfilename: $CW_TEST_LOGDIR/in.log\nmode: cat\n"
+          "labels: {type: c}\n");
   auto r = acq::Sources::load(options(d));
   REQUIRE(r.ok());
   auto& sources = *r.value();

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The syslog plugin's message parser (compiled into this test from plugins/acquisition/syslog).
-#include <catch2/catch.hpp>
-
-#include <string>
-
 #include "syslog_parse.h"
+
+#include <catch2/catch.hpp>
+#include <string>
 
 namespace sl = cw::plugins::acquisition::syslog;
 

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `syslog` plugin through Sources: a real UDP and TCP server fed by a local sender.
-#include <catch2/catch.hpp>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <set>
 #include <string>
 #include <thread>
@@ -60,8 +59,8 @@ void sendAll(int fd, const std::string& data) {
 }
 
 std::unique_ptr<acq::Sources> start(TempDir& d, const std::string& extra, Collector& c) {
-  d.write("acquis.yaml", "source: syslog\nlisten_addr: 127.0.0.1\n" + extra +
-                             "labels: {type: syslog}\n");
+  d.write("acquis.yaml",
+          "source: syslog\nlisten_addr: 127.0.0.1\n" + extra + "labels: {type: syslog}\n");
   auto r = acq::Sources::load(options(d));
   INFO((r.ok() ? "" : r.error().message));
   REQUIRE(r.ok());
@@ -140,8 +139,8 @@ TEST_CASE("syslog over UDP receives 100,000 messages and counts what the kernel 
   Collector c;
   const int port = freePort();
   // A small receive buffer, so that a burst overflows it and the loss path is exercised.
-  auto sources = start(d, "listen_port: " + std::to_string(port) +
-                              "\nprotocol: udp\nread_buffer_size: 65536\n", c);
+  auto sources = start(
+      d, "listen_port: " + std::to_string(port) + "\nprotocol: udp\nread_buffer_size: 65536\n", c);
   constexpr int kSent = 100000;
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in a = loopback(port);
@@ -185,8 +184,8 @@ TEST_CASE("syslog drops and counts messages over max_message_len and unparsable 
   TempDir d;
   Collector c;
   const int port = freePort();
-  auto sources = start(d, "listen_port: " + std::to_string(port) +
-                              "\nprotocol: both\nmax_message_len: 60\n", c);
+  auto sources = start(
+      d, "listen_port: " + std::to_string(port) + "\nprotocol: both\nmax_message_len: 60\n", c);
   int u = ::socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in a = loopback(port);
   const std::string big = msg(1) + std::string(40, 'x');
@@ -196,8 +195,8 @@ TEST_CASE("syslog drops and counts messages over max_message_len and unparsable 
   ::close(u);
   int t = ::socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(::connect(t, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  sendAll(t, std::to_string(big.size()) + " " + big + std::to_string(msg(3).size()) + " " +
-                 msg(3) + big + "\n" + msg(4) + "\nnot syslog\n" + msg(5));
+  sendAll(t, std::to_string(big.size()) + " " + big + std::to_string(msg(3).size()) + " " + msg(3) +
+                 big + "\n" + msg(4) + "\nnot syslog\n" + msg(5));
   ::close(t);
   auto got = c.waitFor(5, 10);
   sources->stop();
@@ -212,8 +211,9 @@ TEST_CASE("syslog drops and counts messages over max_message_len and unparsable 
 
 TEST_CASE("syslog configuration errors are all listed", "[acquisition][syslog]") {
   TempDir d;
-  d.write("acquis.yaml", "source: syslog\nlisten_addr: localhost\nlisten_port: 70000\n"
-                         "protocol: sctp\ncolour: red\nlabels: {type: syslog}\n");
+  d.write("acquis.yaml",
+          "source: syslog\nlisten_addr: localhost\nlisten_port: 70000\n"
+          "protocol: sctp\ncolour: red\nlabels: {type: syslog}\n");
   auto r = acq::Sources::load(options(d));
   REQUIRE_FALSE(r.ok());
   const std::string f = d.path("acquis.yaml") + ":1: syslog: ";

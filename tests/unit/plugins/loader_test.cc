@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <catch2/catch.hpp>
+#include "cw/core/plugins/loader.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include "cw/core/plugins/loader.h"
 
 namespace fs = std::filesystem;
 namespace pl = cw::core::plugins;
@@ -134,10 +133,8 @@ TEST_CASE("index declaring another ABI is refused before loading", "[plugins][lo
             " (fixture/good): index declares plugin ABI 2.3; this host supports ABI 1.0 to 1.0");
 }
 
-TEST_CASE("every broken plugin is listed and the healthy one is not loaded",
-          "[plugins][loader]") {
-  PluginDir d({fx("fixture/bad-abi-major", "bad_abi_major"),
-               fx("fixture/good", "good"),
+TEST_CASE("every broken plugin is listed and the healthy one is not loaded", "[plugins][loader]") {
+  PluginDir d({fx("fixture/bad-abi-major", "bad_abi_major"), fx("fixture/good", "good"),
                fx("fixture/no-entry", "no_entry")});
   CHECK(loadError(d.options()) ==
         "plugins: 2 broken, so none is loaded:\n  " + d.file("bad_abi_major") +
@@ -197,8 +194,9 @@ TEST_CASE("enabled plugin missing from the index is an error", "[plugins][loader
   PluginDir d({fx("fixture/good", "good")});
   pl::LoadOptions o = d.options();
   o.enabled = {"fixture/good", "someone/else"};
-  CHECK(loadError(o) == "plugins: 1 broken, so none is loaded:\n  plugin someone/else is "
-                        "enabled but not declared in " +
-                            d.dir() + "/index.json\nnot loaded because of the errors above:\n  " +
-                            d.file("good") + " (fixture/good)");
+  CHECK(loadError(o) ==
+        "plugins: 1 broken, so none is loaded:\n  plugin someone/else is "
+        "enabled but not declared in " +
+            d.dir() + "/index.json\nnot loaded because of the errors above:\n  " + d.file("good") +
+            " (fixture/good)");
 }

@@ -66,11 +66,11 @@ using Errors = std::vector<std::string>;
 
 /// Configuration of one source, views valid during create() only (copy what you keep).
 struct SourceConfig {
-  std::string_view name;       ///< display name
-  std::string_view yaml;       ///< the module's keys as a YAML mapping ("" for a DSN)
-  std::string_view dsn;        ///< "scheme://..." in one-shot mode, else ""
+  std::string_view name;                    ///< display name
+  std::string_view yaml;                    ///< the module's keys as a YAML mapping ("" for a DSN)
+  std::string_view dsn;                     ///< "scheme://..." in one-shot mode, else ""
   cw_acquisition_mode mode = CW_MODE_TAIL;  ///< tail or cat
-  std::string_view state_dir;  ///< folder for positions, "" = keep none
+  std::string_view state_dir;               ///< folder for positions, "" = keep none
 };
 
 /// Where a source hands its lines; a cheap copyable handle on the host's sink.
@@ -213,8 +213,7 @@ const cw_plugin_descriptor* guardedEntry(const cw_host_api* host, F&& init) noex
 /// Builds the acquisition descriptor for source class `S`.
 template <class S>
 const cw_plugin_descriptor* acquisitionDescriptor(const char* id, const char* version,
-                                                  const char* source_name,
-                                                  const char* dsn_scheme) {
+                                                  const char* source_name, const char* dsn_scheme) {
   using T = detail::AcquisitionTrampolines<S>;
   static const cw_acquisition_vtable vtable{sizeof(cw_acquisition_vtable),
                                             source_name,
@@ -239,19 +238,18 @@ const cw_plugin_descriptor* acquisitionDescriptor(const char* id, const char* ve
 /// Defines the plugin's entry point for acquisition source class `SourceClass`: plugin `id`
 /// ("author/name" as in the index), `version`, the `source:` name it serves and its DSN
 /// scheme (or nullptr). Use once per shared object, at global scope.
-#define CW_ACQUISITION_PLUGIN(SourceClass, id, version, source_name, dsn_scheme)           \
-  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry(                 \
-      const cw_host_api* host) {                                                           \
-    return ::cw::sdk::detail::guardedEntry(host, [] {                                      \
-      return ::cw::sdk::acquisitionDescriptor<SourceClass>(id, version, source_name,       \
-                                                           dsn_scheme);                    \
-    });                                                                                    \
+#define CW_ACQUISITION_PLUGIN(SourceClass, id, version, source_name, dsn_scheme)                  \
+  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry(                        \
+      const cw_host_api* host) {                                                                  \
+    return ::cw::sdk::detail::guardedEntry(host, [] {                                             \
+      return ::cw::sdk::acquisitionDescriptor<SourceClass>(id, version, source_name, dsn_scheme); \
+    });                                                                                           \
   }
 
 /// Defines the entry point from any callable `init` returning `const cw_plugin_descriptor*`
 /// (for kinds without a C++ helper yet, or custom setup); exceptions it throws are reported.
-#define CW_PLUGIN_ENTRY(init)                                                                \
-  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry(                   \
-      const cw_host_api* host) {                                                             \
-    return ::cw::sdk::detail::guardedEntry(host, init);                                      \
+#define CW_PLUGIN_ENTRY(init)                                              \
+  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry( \
+      const cw_host_api* host) {                                           \
+    return ::cw::sdk::detail::guardedEntry(host, init);                    \
   }

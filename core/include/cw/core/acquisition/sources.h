@@ -31,8 +31,8 @@ struct SourceLine {
   std::string_view src;     ///< file path, journal name, or the syslog sender's address
   std::string_view module;  ///< datasource: "file", "journalctl", "syslog", ...
   const event::StrMap* labels = nullptr;  ///< the source's `labels:` (type selects parsers)
-  TimePoint received;       ///< acquisition time
-  bool time_machine = false;  ///< `use_time_machine:` or a one-shot file:// source
+  TimePoint received;                     ///< acquisition time
+  bool time_machine = false;              ///< `use_time_machine:` or a one-shot file:// source
 };
 
 using SourceCallback = std::function<void(const SourceLine&)>;
@@ -49,9 +49,9 @@ struct LoadOptions {
 
 /// One-shot reading of a DSN (`crowdwall replay --dsn`, acquisition.md section 6).
 struct DsnOptions {
-  std::string dsn;          ///< "file:///var/log/auth.log", "journalctl://filters=..."
-  event::StrMap labels;     ///< {type: <--type>} + --label pairs
-  std::string plugin_dir;   ///< as LoadOptions
+  std::string dsn;         ///< "file:///var/log/auth.log", "journalctl://filters=..."
+  event::StrMap labels;    ///< {type: <--type>} + --label pairs
+  std::string plugin_dir;  ///< as LoadOptions
   std::string index_path;
   std::vector<std::string> enabled_plugins;
   std::vector<std::string> disabled_plugins;
@@ -60,10 +60,10 @@ struct DsnOptions {
 /// Counters of one configured source (`name` is its `name:` or "<module>:<first target>").
 struct SourceStats {
   std::string name;
-  std::uint64_t lines = 0;     ///< delivered to the callback
-  std::uint64_t dropped = 0;   ///< too long, malformed, over a size limit
-  std::uint64_t errors = 0;    ///< read or network errors (source kept running)
-  std::uint64_t split = 0;     ///< lines over the size limit delivered in pieces
+  std::uint64_t lines = 0;    ///< delivered to the callback
+  std::uint64_t dropped = 0;  ///< too long, malformed, over a size limit
+  std::uint64_t errors = 0;   ///< read or network errors (source kept running)
+  std::uint64_t split = 0;    ///< lines over the size limit delivered in pieces
 };
 
 class Sources {

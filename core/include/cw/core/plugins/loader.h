@@ -42,11 +42,11 @@ Result<std::string> sha256OfFile(const std::string& path);
 
 /// What to load.
 struct LoadOptions {
-  std::string plugin_dir;                     ///< folder of the shared objects
-  std::string index_path;                     ///< JSON index with the `plugins` section
-  std::vector<std::string> enabled;           ///< ids; empty = every declared plugin
-  std::vector<std::string> disabled;          ///< ids never loaded (wins over enabled)
-  std::vector<std::string> kinds;             ///< only these kinds; empty = all
+  std::string plugin_dir;             ///< folder of the shared objects
+  std::string index_path;             ///< JSON index with the `plugins` section
+  std::vector<std::string> enabled;   ///< ids; empty = every declared plugin
+  std::vector<std::string> disabled;  ///< ids never loaded (wins over enabled)
+  std::vector<std::string> kinds;     ///< only these kinds; empty = all
 };
 
 class Plugin;
