@@ -14,6 +14,9 @@ foreach(p ${plugins})
   list(GET f 1 kind)
   list(GET f 2 version)
   list(GET f 3 path)
+  # The loader refuses plugins writable by group or others: whatever the umask of the build.
+  file(CHMOD ${path} FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
+       GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
   file(SHA256 ${path} digest)
   get_filename_component(name ${path} NAME)
   if(body)
@@ -23,5 +26,8 @@ foreach(p ${plugins})
          "      \"kind\": \"${kind}\",\n      \"platform\": \"linux-${arch}\",\n"
          "      \"sha256\": \"${digest}\",\n      \"version\": \"${version}\"\n    }")
 endforeach()
+get_filename_component(dir ${OUT} DIRECTORY)
+file(CHMOD ${dir} DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
+     GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 file(WRITE ${OUT}.tmp "{\n  \"plugins\": {\n${body}\n  }\n}\n")
 file(RENAME ${OUT}.tmp ${OUT})
