@@ -41,7 +41,7 @@ class TestStore {
     }
     const std::string base = pgConninfo();
     if (base.empty()) {
-      t.reason_ = "no CW_PG_CONNINFO and no .cache/pg/conninfo; run scripts/postgres";
+      t.reason_ = "no conninfo: run scripts/postgres";
       return;
     }
     t.schema_ = "cwtest_" + std::to_string(::getpid()) + "_" + std::to_string(next());
