@@ -142,15 +142,15 @@ class TestStore {
 
 /// Declares `ts` (TestStore) and `store` (Store*) for the backend GENERATE picked, or WARNs
 /// "skipped: ..." and leaves the test case when that backend is unavailable.
-#define CW_STORE_BACKEND()                                                       \
-  const std::string backend = GENERATE(as<std::string>{}, "sqlite", "postgres"); \
-  cw::test::TestStore ts(backend);                                               \
-  if (ts.store() == nullptr) {                                                   \
-    if (backend == "postgres") {                                                 \
-      WARN("skipped: PostgreSQL not available (" << ts.skipReason() << ")");     \
-      return;                                                                    \
-    }                                                                            \
-    FAIL("cannot open " << backend << ": " << ts.skipReason());                  \
-  }                                                                              \
-  cw::core::store::Store* store = ts.store();                                    \
+#define CW_STORE_BACKEND()                                                                 \
+  const std::string backend = GENERATE(as<std::string>{}, "sqlite", "postgres");           \
+  cw::test::TestStore ts(backend);                                                         \
+  if (ts.store() == nullptr) {                                                             \
+    if (backend == "postgres") {                                                           \
+      WARN("skipped: PostgreSQL not available (" << ts.skipReason().substr(0, 40) << ")"); \
+      return;                                                                              \
+    }                                                                                      \
+    FAIL("cannot open " << backend << ": " << ts.skipReason());                            \
+  }                                                                                        \
+  cw::core::store::Store* store = ts.store();                                              \
   INFO("backend " << backend)
