@@ -557,6 +557,17 @@ struct Manager::Impl {
     } else if (!f.downloaded || f.version != item.version) {
       step.download = true;
     }
+    // A local item already answers to this name: the hub item would load beside it.
+    if (const Found* local = localItem(item.type, item.name); local != nullptr) {
+      if (!force) {
+        return makeError(ErrorCode::Config, item.type + " " + item.name + " is a local item (" +
+                                                local->file +
+                                                "): the hub version is not installed, use "
+                                                "--force to install it beside");
+      }
+      plan.out.warnings.push_back(item.type + " " + item.name + " is also a local item (" +
+                                  local->file + "): both are enabled");
+    }
     // Something other than our link at the link's place: a local item or a foreign link.
     const std::string link = linkPath(item);
     std::error_code ec;

@@ -496,6 +496,18 @@ TEST_CASE("local items are listed and never overwritten without --force", "[hub]
   auto forced = m.install("collections", "t/linux", true);
   REQUIRE(forced.ok());
   CHECK(fs::is_symlink(f.etc / "parsers/s01-parse/ssh-logs.yaml"));
+
+  // A local file answering to a hub item's name, under another file name.
+  spit(f.etc / "scenarios/my-bf.yaml", "name: t/ssh-bf\n");
+  REQUIRE(m.remove("collections", "t/linux", false, false).ok());
+  m = f.open();
+  auto named = m.install("scenarios", "t/ssh-bf", false);
+  REQUIRE_FALSE(named.ok());
+  CHECK(named.error().message == "scenarios t/ssh-bf is a local item (" +
+                                     (f.etc / "scenarios/my-bf.yaml").string() +
+                                     "): the hub version is not installed, use --force to "
+                                     "install it beside");
+  CHECK_FALSE(fs::exists(f.etc / "scenarios/ssh-bf.yaml"));
 }
 
 TEST_CASE("data files stay inside the data dir", "[hub][manager]") {
