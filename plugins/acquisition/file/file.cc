@@ -743,10 +743,37 @@ class FileSource : public cw::sdk::Source {
     }
   }
 
+  /// True when the bytes before our position are no longer those we read: the file was
+  /// truncated and written again past our position before we noticed the size drop.
+  bool rewritten(const Tailed& t) const {
+    if (t.fp.empty() || t.committed < static_cast<off_t>(t.fp.size())) {
+      return false;
+    }
+    char probe[kFingerprint];
+    ssize_t n = ::pread(t.fd, probe, t.fp.size(), t.committed - static_cast<off_t>(t.fp.size()));
+    return n != static_cast<ssize_t>(t.fp.size()) ||
+           std::memcmp(probe, t.fp.data(), t.fp.size()) != 0;
+  }
+
+  /// Truncated (copytruncate): the unread end from the rotated copy, then from offset 0.
+  void restartTruncated(Tailed& t) {
+    recoverFromCopy(t);
+    t.buf.clear();
+    t.discarding = false;
+    t.splitting = false;
+    t.read_pos = 0;
+    t.committed = 0;
+    t.fp.clear();
+    readToEnd(t, t.fd);
+  }
+
   /// One pass: read every followed file to its end, handle rotation, discover new files.
   void pass(bool discover) {
     for (std::size_t i = 0; i < tailed_.size(); ++i) {
       Tailed& t = tailed_[i];
+      if (rewritten(t)) {
+        restartTruncated(t);
+      }
       readToEnd(t, t.fd);
       struct stat now {};
       if (::stat(t.path.c_str(), &now) != 0) {
@@ -776,14 +803,7 @@ class FileSource : public cw::sdk::Source {
         continue;
       }
       if (now.st_size < t.read_pos) {
-        // Truncated (copytruncate).
-        recoverFromCopy(t);
-        t.buf.clear();
-        t.discarding = false;
-        t.read_pos = 0;
-        t.committed = 0;
-        t.fp.clear();
-        readToEnd(t, t.fd);
+        restartTruncated(t);
       }
     }
     if (discover) {

@@ -305,3 +305,27 @@ TEST_CASE("stop then start on the same Sources delivers each line once",
   CHECK(raws(got) == std::vector<std::string>{"round 0 a", "round 0 b", "round 1 a", "round 1 b",
                                               "round 2 a", "round 2 b"});
 }
+
+TEST_CASE("a file truncated and rewritten past our position between two polls is re-read",
+          "[acquisition][file][rotation]") {
+  TempDir d;
+  d.write("app.log", "");
+  d.write("acquis.yaml", "filename: " + d.path("app.log") +
+                             "\nlabels: {type: app}\npoll_without_inotify: true\n"
+                             "poll_interval: 700ms\n");
+  auto sources = loadOk(d);
+  Collector c;
+  REQUIRE(sources->start(c.callback()).ok());
+  d.append("app.log", "a1\na2\na3\n");
+  c.waitFor(3, 10);
+  // Within one poll interval: a line we have not read, copytruncate, then more bytes than
+  // the file had, so its size alone does not reveal the truncation.
+  d.append("app.log", "a4\n");
+  fs::copy_file(d.path("app.log"), d.path("app.log.1"));
+  REQUIRE(::truncate(d.path("app.log").c_str(), 0) == 0);
+  d.append("app.log", "b1 is longer\nb2 is longer\n");
+  auto got = c.waitFor(6, 10);
+  sources->stop();
+  CHECK(raws(got) ==
+        std::vector<std::string>{"a1", "a2", "a3", "a4", "b1 is longer", "b2 is longer"});
+}
