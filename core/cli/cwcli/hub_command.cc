@@ -336,6 +336,10 @@ int runHubCommand(int argc, char** argv) {
     return 2;
   }
   const std::string command = argv[i];
+  if (command == "-c" || command == "--config") {
+    std::cerr << "cwcli: " << command << " needs a configuration file, then a command\n";
+    return 2;
+  }
   if (command == "hub") {
     return hubCommand(argc - i, argv + i, config_file);
   }
