@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -93,7 +92,10 @@ struct Daemon::Impl {
   std::mutex mutex;
   std::condition_variable cv_lines;  // lines queued, or stop
   std::condition_variable cv_space;  // room in the queue
-  std::deque<OwnedLine> lines;
+  // Lines [0, queued) wait; slots past `queued` keep their strings' capacity for reuse, so a
+  // steady flow of lines allocates nothing once the buffers have grown.
+  std::vector<OwnedLine> lines;
+  std::size_t queued = 0;
   std::unique_ptr<agent::Agent> next_agent;  // a reloaded agent to switch to
   bool stopping = false;
   bool agent_running = false;
@@ -109,12 +111,15 @@ struct Daemon::Impl {
   void onLine(const acquisition::SourceLine& line) {
     std::unique_lock lock(mutex);
     if (!cv_space.wait_for(lock, std::chrono::seconds(30),
-                           [&] { return lines.size() < kMaxQueuedLines || !agent_running; }) ||
+                           [&] { return queued < kMaxQueuedLines || !agent_running; }) ||
         !agent_running) {
       ++n_dropped;
       return;
     }
-    OwnedLine& l = lines.emplace_back();
+    if (queued == lines.size()) {
+      lines.emplace_back();
+    }
+    OwnedLine& l = lines[queued++];
     l.raw.assign(line.raw);
     l.src.assign(line.src);
     l.module.assign(line.module);
@@ -144,19 +149,22 @@ struct Daemon::Impl {
   void runAgent() {
     event::Event evt;
     std::vector<event::Alert> alerts;
-    std::deque<OwnedLine> batch;
+    std::vector<OwnedLine> batch;
     auto next_tick = std::chrono::steady_clock::now() + kTick;
     std::unique_lock lock(mutex);
     for (;;) {
       cv_lines.wait_until(lock, next_tick,
-                          [&] { return stopping || !lines.empty() || next_agent != nullptr; });
+                          [&] { return stopping || queued != 0 || next_agent != nullptr; });
       batch.swap(lines);
+      const std::size_t batch_size = queued;
+      queued = 0;
       const bool last = stopping;
       std::unique_ptr<agent::Agent> replacement = std::move(next_agent);
       lock.unlock();
       cv_space.notify_all();
 
-      for (const OwnedLine& l : batch) {
+      for (std::size_t k = 0; k < batch_size; ++k) {
+        const OwnedLine& l = batch[k];
         evt.reset();
         evt.type = event::EventType::Log;
         evt.expect_mode = l.time_machine ? event::ExpectMode::TimeMachine : event::ExpectMode::Live;
@@ -174,7 +182,6 @@ struct Daemon::Impl {
         agent->processEvent(evt, alerts);
         ++n_lines;
       }
-      batch.clear();
       if (std::chrono::steady_clock::now() >= next_tick) {
         agent->tick(nowUtc(), alerts);
         next_tick = std::chrono::steady_clock::now() + kTick;
@@ -188,7 +195,7 @@ struct Daemon::Impl {
                      agent->loaded().postoverflows);
       }
       lock.lock();
-      if (last && lines.empty()) {
+      if (last && queued == 0) {
         agent_running = false;
         lock.unlock();
         cv_space.notify_all();
