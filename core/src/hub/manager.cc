@@ -666,6 +666,12 @@ struct Manager::Impl {
         errors += (errors.empty() ? "" : "; ") + r.error().message;
       }
       if (!got) {
+        if (exists) {
+          // A copy is there: an unreachable mirror must not block the operation.
+          plan.out.warnings.push_back("data file " + e.dest_file + " could not be refreshed (" +
+                                      errors + "): the current copy is kept");
+          continue;
+        }
         return makeError(ErrorCode::Io, "data file " + e.dest_file + ": " + errors);
       }
       if (not_modified) {

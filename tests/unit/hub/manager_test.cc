@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -508,6 +509,43 @@ TEST_CASE("local items are listed and never overwritten without --force", "[hub]
                                      "): the hub version is not installed, use --force to "
                                      "install it beside");
   CHECK_FALSE(fs::exists(f.etc / "scenarios/ssh-bf.yaml"));
+}
+
+TEST_CASE("data files: fetched, kept while fresh, refreshed when old", "[hub][manager]") {
+  Fixture f;
+  Manager m = f.updated();
+  REQUIRE(m.install("collections", "t/web", false).ok());
+  const fs::path data = f.etc / "data/web/bad.txt";
+  CHECK(slurp(data) == "evil-agent\n");
+  // Younger than 7 days: kept even when the mirror changed.
+  spit(f.src / "data/web/bad.txt", "evil-agent\nworse-agent\n");
+  REQUIRE(m.remove("collections", "t/web", false, false).ok());
+  REQUIRE(m.install("collections", "t/web", false).ok());
+  CHECK(slurp(data) == "evil-agent\n");
+  // Older: fetched again.
+  fs::last_write_time(data, fs::last_write_time(data) - std::chrono::hours(24 * 8));
+  REQUIRE(m.remove("collections", "t/web", false, false).ok());
+  auto refreshed = m.install("collections", "t/web", false);
+  REQUIRE(refreshed.ok());
+  CHECK(slurp(data) == "evil-agent\nworse-agent\n");
+  CHECK(std::count(refreshed->done.begin(), refreshed->done.end(), "data web/bad.txt downloaded") ==
+        1);
+  // Old again and the mirror lost it (and the source_url is unreachable): kept, with a warning.
+  fs::last_write_time(data, fs::last_write_time(data) - std::chrono::hours(24 * 8));
+  fs::remove(f.src / "data/web/bad.txt");
+  REQUIRE(m.remove("collections", "t/web", false, false).ok());
+  auto kept = m.install("collections", "t/web", false);
+  REQUIRE(kept.ok());
+  REQUIRE(kept->warnings.size() == 1);
+  CHECK(kept->warnings[0].rfind("data file web/bad.txt could not be refreshed (", 0) == 0);
+  CHECK(slurp(data) == "evil-agent\nworse-agent\n");
+  // Missing altogether: the install fails and nothing changes.
+  fs::remove(data);
+  REQUIRE(m.remove("collections", "t/web", false, false).ok());
+  auto missing = m.install("collections", "t/web", false);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message.rfind("data file web/bad.txt: ", 0) == 0);
+  CHECK_FALSE(fs::exists(f.etc / "collections/web.yaml"));
 }
 
 TEST_CASE("data files stay inside the data dir", "[hub][manager]") {
