@@ -47,6 +47,11 @@ void Server::Impl::postAlerts(Call& call) {
   }
   auto ids = store.insertAlerts(parsed.alerts, call.now);
   if (!ids) {
+    if (ids.error().code == ErrorCode::Invalid) {
+      bump(counters.bad_bodies);
+      message(call, 400, ids.error().message);
+      return;
+    }
     storeFailure(call, ids.error());
     return;
   }

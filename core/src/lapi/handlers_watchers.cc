@@ -31,7 +31,14 @@ std::optional<std::string> stringMember(const rapidjson::Value& obj, const char*
     }
     return std::nullopt;
   }
-  return std::string(it->value.GetString(), it->value.GetStringLength());
+  std::string out(it->value.GetString(), it->value.GetStringLength());
+  if (out.find('\0') != std::string::npos) {
+    if (type_error->empty()) {
+      *type_error = std::string("json: NUL character in Go struct field ") + go_field;
+    }
+    return std::nullopt;
+  }
+  return out;
 }
 
 bool constantTimeEquals(const std::string& a, const std::string& b) {

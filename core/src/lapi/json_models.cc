@@ -201,6 +201,13 @@ class AlertReader {
       return false;
     }
     out.assign(v->GetString(), v->GetStringLength());
+    if (out.find('\0') != std::string::npos) {
+      // "\u0000" is valid JSON but no database text can hold it.
+      if (type_error_.empty()) {
+        type_error_ = std::string("json: NUL character in Go struct field ") + field;
+      }
+      return false;
+    }
     return true;
   }
 

@@ -352,7 +352,12 @@ void Server::Impl::jwtFailure(Call& call, int status, std::string_view text) {
 }
 
 void Server::Impl::storeFailure(Call& call, const Error& e) {
-  logger()->error("Store failure path={} error={}", call.req.path, e.message);
+  if (e.code == ErrorCode::Invalid) {
+    // Refused values (text the database cannot hold, ...) come from the client: not our error.
+    logger()->debug("Store refused path={} error={}", call.req.path, e.message);
+  } else {
+    logger()->error("Store failure path={} error={}", call.req.path, e.message);
+  }
   message(call, 500, e.message);
 }
 

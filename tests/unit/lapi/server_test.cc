@@ -495,8 +495,8 @@ TEST_CASE("lapi: alert filters, their errors, and deletion from trusted IPs only
         std::pair(500, std::string(R"({"message":"unable to convert 'gruueq' to int: invalid )"
                                    R"(address: invalid ip address / range"})")));
   CHECK(list("?since=1zuzu") ==
-        std::pair(500, std::string(R"({"message":"while parsing duration: time: invalid )"
-                                   R"(duration \"1zuzu\""})")));
+        std::pair(500, std::string(R"({"message":"while parsing duration: time: unknown )"
+                                   R"(unit \"zuzu\" in duration \"1zuzu\""})")));
   CHECK(list("?has_active_decision=maybe").first == 500);
 
   // Deletion: refused from an untrusted address, allowed from localhost and trusted_ips.
