@@ -127,6 +127,14 @@ CREATE INDEX decisions_value ON decisions (value);
 CREATE INDEX decisions_alert_id ON decisions (alert_id);
 CREATE INDEX decisions_ip ON decisions (ip_size, start_ip, end_ip);
 )sql",
+      // 2: ranges apart from single addresses, so that "which decisions contain this address"
+      // reads the (few) ranges plus one exact match instead of half the table.
+      R"sql(
+ALTER TABLE decisions ADD COLUMN ip_is_range BIGINT;
+UPDATE decisions SET ip_is_range = CASE WHEN start_ip = end_ip THEN 0 ELSE 1 END
+  WHERE ip_size IS NOT NULL;
+CREATE INDEX decisions_ip_ranges ON decisions (ip_is_range, ip_size, start_ip, end_ip);
+)sql",
   };
   return kMigrations;
 }
@@ -260,10 +268,32 @@ void appendIn(std::string& sql, SqlParams& params, const std::vector<std::string
   sql += ")";
 }
 
+/// " AND ..." keeping decisions (alias d) that contain `r` (contains) or lie inside it, same
+/// family. Containing decisions are the one equal to `r` or ranges around it: both branches are
+/// index look-ups (decisions_ip, decisions_ip_ranges), whatever the table's size.
+void appendIpFilter(std::string& sql, SqlParams& params, const IpRange& r, bool contains) {
+  const auto size = static_cast<std::int64_t>(r.size);
+  if (contains) {
+    sql +=
+        " AND ((d.ip_size = ? AND d.start_ip = ? AND d.end_ip = ?) OR (d.ip_is_range = 1"
+        " AND d.ip_size = ? AND d.start_ip <= ? AND d.end_ip >= ?))";
+    params.insert(params.end(), {size, r.start, r.end, size, r.start, r.end});
+  } else {
+    // start <= end <= r.end, so start_ip is bounded on both sides for the index scan.
+    sql += " AND d.ip_size = ? AND d.start_ip >= ? AND d.start_ip <= ? AND d.end_ip <= ?";
+    params.insert(params.end(), {size, r.start, r.end, r.end});
+  }
+}
+
 /// Adds the DecisionFilter's criteria on alias `d` as " AND ..." terms.
-void appendDecisionFilter(std::string& sql, SqlParams& params, const DecisionFilter& f) {
+///
+/// `unindexed_scope` writes the scope test as `+d.scope` (SQLite only): without statistics SQLite
+/// takes the scope index for the few distinct scopes and walks the whole table, where the time
+/// and address indexes are the selective ones.
+void appendDecisionFilter(std::string& sql, SqlParams& params, const DecisionFilter& f,
+                          bool unindexed_scope = false) {
   if (!f.scopes.empty()) {
-    sql += " AND d.scope IN";
+    sql += unindexed_scope ? " AND +d.scope IN" : " AND d.scope IN";
     appendIn(sql, params, f.scopes);
   }
   if (f.value) {
@@ -304,11 +334,7 @@ void appendDecisionFilter(std::string& sql, SqlParams& params, const DecisionFil
     any_containing(f.scenarios_not_containing);
   }
   if (f.ip_range) {
-    sql += f.contains ? " AND d.ip_size = ? AND d.start_ip <= ? AND d.end_ip >= ?"
-                      : " AND d.ip_size = ? AND d.start_ip >= ? AND d.end_ip <= ?";
-    params.emplace_back(static_cast<std::int64_t>(f.ip_range->size));
-    params.emplace_back(f.ip_range->start);
-    params.emplace_back(f.ip_range->end);
+    appendIpFilter(sql, params, *f.ip_range, f.contains);
   }
   if (!f.include_simulated) {
     sql += " AND d.simulated = 0";
@@ -334,13 +360,9 @@ void appendAlertFilter(std::string& sql, SqlParams& params, const AlertFilter& f
     params.emplace_back(*f.scenario);
   }
   if (f.ip_range) {
-    sql += f.contains ? " AND EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id"
-                        " AND d.ip_size = ? AND d.start_ip <= ? AND d.end_ip >= ?)"
-                      : " AND EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id"
-                        " AND d.ip_size = ? AND d.start_ip >= ? AND d.end_ip <= ?)";
-    params.emplace_back(static_cast<std::int64_t>(f.ip_range->size));
-    params.emplace_back(f.ip_range->start);
-    params.emplace_back(f.ip_range->end);
+    sql += " AND EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id";
+    appendIpFilter(sql, params, *f.ip_range, f.contains);
+    sql += ")";
   }
   if (f.started_after) {
     sql += " AND a.start_at >= ?";
@@ -826,18 +848,30 @@ class SqlStore final : public Store {
   Result<DecisionStream> streamDecisions(const StreamQuery& q, TimePoint now) override {
     DecisionFilter f = q.filter;
     f.include_simulated = false;
-    std::string base = std::string("SELECT ") + kDecisionColumns + " FROM decisions d WHERE 1 = 1";
+    const bool full = q.startup || q.since.isZero();
+    const bool sqlite = dialect_ == Dialect::Sqlite;
+    // The filter part, after "FROM decisions d ... WHERE 1 = 1".
+    std::string where;
     SqlParams base_params;
-    appendDecisionFilter(base, base_params, f);
+    appendDecisionFilter(where, base_params, f, sqlite);
+    std::string base = std::string("SELECT ") + kDecisionColumns + " FROM decisions d WHERE 1 = 1";
+    base += where;
+    std::string dedup;
     if (q.dedup) {
-      base +=
+      dedup =
           " AND NOT EXISTS (SELECT 1 FROM decisions d2 WHERE d2.scope = d.scope"
           " AND d2.type = d.type AND d2.value = d.value AND d2.simulated = 0"
           " AND d2.until > d.until)";
     }
+    base += dedup;
 
-    const bool full = q.startup || q.since.isZero();
-    std::string new_sql = base + " AND d.until >= ?";
+    // A delta's new decisions are found by created_at (few), not by until (all active ones) nor
+    // by walking ids to spare a sort, which SQLite would pick without statistics.
+    std::string new_sql =
+        sqlite && !full ? std::string("SELECT ") + kDecisionColumns +
+                              " FROM decisions d INDEXED BY decisions_created_at WHERE 1 = 1" +
+                              where + dedup + " AND +d.until >= ?"
+                        : base + " AND d.until >= ?";
     SqlParams new_params = base_params;
     new_params.emplace_back(now.unix_nanos);
     std::string deleted_sql = base + " AND d.until < ?";
@@ -1060,19 +1094,20 @@ class SqlStore final : public Store {
     }
     for (auto& d : a.decisions) {
       d.alert_id = a.id;
-      SqlValue size, start, end;
+      SqlValue size, start, end, is_range;
       if (isIpScope(d.scope)) {
         auto ip = IpRange::parse(d.value);
         size = static_cast<std::int64_t>(ip->size);
         start = ip->start;
         end = ip->end;
+        is_range = static_cast<std::int64_t>(ip->start == ip->end ? 0 : 1);
       }
       auto x = c.query(
           "INSERT INTO decisions (uuid, alert_id, created_at, until, scenario, type, scope, "
-          "value, origin, simulated, ip_size, start_ip, end_ip) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+          "value, origin, simulated, ip_size, start_ip, end_ip, ip_is_range) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
           {d.uuid, a.id, timeValue(d.created_at), d.until.unix_nanos, d.scenario, d.type, d.scope,
-           d.value, d.origin, boolValue(d.simulated), size, start, end});
+           d.value, d.origin, boolValue(d.simulated), size, start, end, is_range});
       if (!x) {
         return x.error();
       }

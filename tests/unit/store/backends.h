@@ -2,6 +2,7 @@
 #pragma once
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,6 +68,27 @@ class TestStore {
     auto s = schema_.empty() ? core::store::Store::openSqlite((dir_ / "crowdwall.db").string())
                              : core::store::Store::openPostgres(withSchema(base_, schema_), 2);
     return s ? std::move(*s) : nullptr;
+  }
+
+  /// Runs SQL statements on the test database behind the Store's back (to fake an older
+  /// schema); returns the error text, "" when it worked.
+  std::string execRaw(const std::string& sql) const {
+    if (schema_.empty()) {
+      sqlite3* db = nullptr;
+      if (sqlite3_open((dir_ / "crowdwall.db").c_str(), &db) != SQLITE_OK) {
+        sqlite3_close(db);
+        return "cannot open the sqlite file";
+      }
+      char* msg = nullptr;
+      std::string err;
+      if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+        err = msg != nullptr ? msg : "error";
+      }
+      sqlite3_free(msg);
+      sqlite3_close(db);
+      return err;
+    }
+    return admin(base_, "SET search_path = " + schema_ + "; " + sql);
   }
 
   core::store::Store* store() const { return store_.get(); }

@@ -100,14 +100,14 @@ using Strings = std::vector<std::string>;
 TEST_CASE("store: the schema is created from empty and kept on reopening", "[store]") {
   CW_STORE_BACKEND();
   CHECK(store->backend() == backend);
-  CHECK(*store->schemaVersion() == 1);
+  CHECK(*store->schemaVersion() == 2);
   Machine m;
   m.machine_id = "agent-1";
   REQUIRE(store->createMachine(m).ok());
 
   auto again = ts.reopen();
   REQUIRE(again != nullptr);
-  CHECK(*again->schemaVersion() == 1);
+  CHECK(*again->schemaVersion() == 2);
   auto got = again->getMachine("agent-1");
   REQUIRE(got.ok());
   REQUIRE(got->has_value());
@@ -723,7 +723,7 @@ TEST_CASE("store: a batch with text no database can hold is refused whole", "[st
 
 TEST_CASE("store: several processes may open and migrate one database at once", "[store]") {
   CW_STORE_BACKEND();
-  CHECK(*store->schemaVersion() == 1);
+  CHECK(*store->schemaVersion() == 2);
   // Open 4 more concurrently, as LAPI processes starting together would.
   std::vector<std::unique_ptr<Store>> others(4);
   std::vector<std::thread> threads;
@@ -735,8 +735,25 @@ TEST_CASE("store: several processes may open and migrate one database at once", 
   }
   for (auto& o : others) {
     REQUIRE(o != nullptr);
-    CHECK(*o->schemaVersion() == 1);
+    CHECK(*o->schemaVersion() == 2);
   }
   const auto id = insert(others[0].get(), alert("shared", "Ip", "192.0.2.1", {}));
   CHECK(queryAlerts(others[3].get(), {}) == Ids{id});
+}
+
+TEST_CASE("store: migration 2 upgrades a version-1 database and its rows", "[store]") {
+  CW_STORE_BACKEND();
+  insert(store, alert("old", "Ip", "x",
+                      {decision("Range", "192.0.2.0/24", at(kHour)),
+                       decision("Ip", "192.0.2.7", at(kHour)), decision("AS", "1", at(kHour))}));
+  // Make it a version-1 database again, as an older Crowdwall left it.
+  REQUIRE(ts.execRaw("DROP INDEX decisions_ip_ranges; ALTER TABLE decisions DROP COLUMN "
+                     "ip_is_range; DELETE FROM schema_migrations WHERE version = 2") == "");
+  auto again = ts.reopen();
+  REQUIRE(again != nullptr);
+  CHECK(*again->schemaVersion() == 2);
+  // The old rows got their range flag: both containment branches find them.
+  CHECK(activeValues(again.get(), {{"ip", "192.0.2.7"}}) == Strings{"192.0.2.0/24", "192.0.2.7"});
+  CHECK(activeValues(again.get(), {{"ip", "192.0.2.8"}}) == Strings{"192.0.2.0/24"});
+  CHECK(activeValues(again.get(), {{"range", "192.0.2.0/24"}}) == Strings{"192.0.2.0/24"});
 }
