@@ -503,8 +503,10 @@ struct Manager::Impl {
     Outcome out;
   };
 
-  // Adds `item` (members first for collections) to the plan. `upgrade_only` keeps items that
-  // are not installed out (upgrade of a single item); collections always enable new members.
+  // Adds `item` (members first for collections) to the plan: downloaded when missing or not
+  // at the latest version (tainted files only with `force`), then enabled. Every refusal
+  // (local item in the way, plugin that does not fit, unknown member) happens here, before
+  // anything is fetched.
   Result<bool> planItem(const IndexItem& item, bool force, Plan& plan, std::set<Key>& visiting) {
     const Key key{item.type, item.name};
     if (plan.planned.count(key) != 0) {
@@ -604,13 +606,15 @@ struct Manager::Impl {
     }
   }
 
-  Result<bool> fetchData(const std::string& item_file, bool force, Plan& plan) {
+  // Plans the data files of one item file (`label` names the item in messages).
+  Result<bool> fetchData(const std::string& item_file, const std::string& label, bool force,
+                         Plan& plan) {
     std::error_code ec;
     const std::string data_root = absNormal(m.options_.data_dir);
     for (const DataEntry& e : dataEntries(item_file)) {
       const fs::path dest = fs::path(data_root) / e.dest_file;
       if (e.dest_file.empty() || relativeInside(dest, data_root).empty()) {
-        return makeError(ErrorCode::Config, item_file + ": data file '" + e.dest_file +
+        return makeError(ErrorCode::Config, label + ": data file '" + e.dest_file +
                                                 "' would be written outside " + data_root);
       }
       bool already = false;
@@ -645,7 +649,7 @@ struct Manager::Impl {
       }
       if (tries.empty()) {
         return makeError(ErrorCode::Config,
-                         item_file + ": data file " + e.dest_file + " has no source_url");
+                         label + ": data file " + e.dest_file + " has no source_url");
       }
       // A copy we hold is revalidated (If-Modified-Since) unless --force.
       FetchOptions fetch = m.options_.fetch;
@@ -724,7 +728,8 @@ struct Manager::Impl {
       if (s.item->type == kPluginsKey || s.item->type == "collections") {
         continue;
       }
-      auto d = fetchData(s.tmp.empty() ? hubFile(*s.item) : s.tmp, force, plan);
+      auto d = fetchData(s.tmp.empty() ? hubFile(*s.item) : s.tmp,
+                         s.item->type + " " + s.item->name, force, plan);
       if (!d) {
         dropTemps(plan);
         return makeError(d.error().code, d.error().message + "; nothing was changed");
