@@ -1,45 +1,69 @@
 #!/bin/sh
-# cwcli machines|bouncers|decisions|alerts on a fresh SQLite database: exact outputs, and what
-# lands in the database (read back with the sqlite3 shell). Usage: cwcli_db_test.sh CWCLI
+# cwcli machines|bouncers|decisions|alerts on a fresh database, SQLite then PostgreSQL (the
+# cluster of scripts/postgres, in a schema of its own; skipped with the reason when absent):
+# exact outputs, and what lands in the database (read back with sqlite3 / psql).
+# Usage: cwcli_db_test.sh CWCLI
 set -eu
 CWCLI=$1
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cat >"$T/config.yaml" <<YAML
-config_paths:
-  config_dir: $T/
-  data_dir: $T/data/
-db_config:
-  type: sqlite
-  db_path: $T/crowdwall.db
-api:
-  client:
-    credentials_path: $T/creds.yaml
-  server:
-    listen_uri: 127.0.0.1:8081
-YAML
+SCHEMA=cwcli_test_$$
+PGCONN=
+cleanup() {
+    if [ -n "$PGCONN" ]; then
+        psql "$PGCONN" -X -q -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
+    fi
+    rm -rf "$T"
+}
+trap cleanup EXIT
 fail=0
 # check NAME EXPECTED ACTUAL
 check() {
     if [ "$2" = "$3" ]; then
-        echo "ok: $1"
+        echo "ok: $BACKEND: $1"
     else
-        echo "FAIL: $1"
+        echo "FAIL: $BACKEND: $1"
         echo "  expected: $(printf '%s' "$2" | sed -n 'l')"
         echo "  actual:   $(printf '%s' "$3" | sed -n 'l')"
         fail=1
     fi
 }
 cw() { "$CWCLI" -c "$T/config.yaml" "$@" 2>&1; }
-db() { sqlite3 "$T/crowdwall.db" "$@"; }
+db() {
+    if [ "$BACKEND" = sqlite ]; then
+        sqlite3 "$T/crowdwall.db" "$@"
+    else
+        PGOPTIONS="-c search_path=$SCHEMA" psql "$PGCONN" -X -q -tA -c "$@"
+    fi
+}
+# Columns of cwcli's CSV output (quoted fields decoded), joined with |.
+csv_cols() { python3 -c 'import csv, sys; [print("|".join(r[int(i)] for i in sys.argv[1:])) for r in csv.reader(sys.stdin)]' "$@"; }
 
+# write_config DB_CONFIG_LINES
+write_config() {
+    cat >"$T/config.yaml" <<YAML
+config_paths:
+  config_dir: $T/
+  data_dir: $T/data/
+db_config:
+$1
+api:
+  client:
+    credentials_path: $T/creds.yaml
+  server:
+    listen_uri: 127.0.0.1:8081
+YAML
+}
+
+suite() {
+# The body is not indented: its expected outputs span lines.
 check "machines add" "Machine 'agent1' created; API credentials written to '$T/creds.yaml'." \
     "$(cw machines add agent1 --password 's3cret')"
 check "credentials file" "url: http://127.0.0.1:8081/
 login: agent1
 password: s3cret" "$(cat "$T/creds.yaml")"
 check "credentials mode" "600" "$(stat -c %a "$T/creds.yaml")"
-check "database mode" "600" "$(stat -c %a "$T/crowdwall.db")"
+[ "$BACKEND" = sqlite ] && check "database mode" "600" "$(stat -c %a "$T/crowdwall.db")"
 check "duplicate machine" "cwcli machines add: user 'agent1': user already exist" \
     "$(cw machines add agent1 --password x || true)"
 check "password is bcrypt" '$2a$10$' "$(db "SELECT substr(password_hash, 1, 7) FROM machines")"
@@ -80,8 +104,6 @@ cscli-import|ban|Ip|2001:db8::1|quoted, reason|1800
 cscli-import|ban|Range|10.0.0.0/8|manual|172800" \
     "$(db "SELECT d.origin, d.type, d.scope, d.value, d.scenario, (d.until - a.created_at) / 1000000000 FROM decisions d JOIN alerts a ON a.id = d.alert_id WHERE a.id IN (3, 4) ORDER BY d.id")"
 
-# Columns ID, SOURCE, SCOPE:VALUE, REASON, ACTION, ALERT ID of the CSV (quoted fields decoded).
-csv_cols() { python3 -c 'import csv, sys; [print("|".join(r[int(i)] for i in sys.argv[1:])) for r in csv.reader(sys.stdin)]' "$@"; }
 check "decisions list raw" "ID|SOURCE|SCOPE:VALUE|REASON|ACTION|ALERT ID
 6|cscli-import|Range:10.0.0.0/8|manual|ban|4
 3|cscli-import|Ip:203.0.113.1|csv-one|ban|3
@@ -115,4 +137,30 @@ check "alerts delete --id" "1 alert(s) deleted." "$(cw alerts delete --id 1)"
 check "alerts delete --all" "3 alert(s) deleted." "$(cw alerts delete --all)"
 check "decisions gone with alerts" "0" "$(db "SELECT COUNT(*) FROM decisions")"
 check "alerts list empty" "No alerts." "$(cw alerts list)"
+}
+
+BACKEND=sqlite
+write_config "  type: sqlite
+  db_path: $T/crowdwall.db"
+suite
+
+BACKEND=postgres
+conninfo=${CW_PG_CONNINFO:-$(cat "${CW_PG_DIR:-$ROOT/.cache/pg}/conninfo" 2>/dev/null || true)}
+value() { printf '%s\n' "$conninfo" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+if [ -z "$conninfo" ] || ! psql "$conninfo" -X -q -c "CREATE SCHEMA $SCHEMA" >/dev/null 2>&1; then
+    echo "skipped: PostgreSQL not available (run scripts/postgres)"
+else
+    PGCONN=$conninfo
+    rm -f "$T/creds.yaml"
+    # libpq reads PGOPTIONS: cwcli's connections work in the test's own schema.
+    export PGOPTIONS="-c search_path=$SCHEMA"
+    write_config "  type: postgres
+  host: $(value host)
+  port: $(value port)
+  user: $(value user)
+  password: $(value password)
+  db_name: $(value dbname)"
+    suite
+    unset PGOPTIONS
+fi
 exit $fail
