@@ -143,7 +143,7 @@ TEST_CASE("agent and LAPI in one process: a tailed brute force becomes a stored 
   CHECK(c->url == "http://127.0.0.1:" + std::to_string(port) + "/");
 
   appendFailures(dir.path + "/auth.log", "192.0.2.44", 8);
-  REQUIRE(waitFor([&] { return d->stats().alerts_sent >= 1; }));
+  REQUIRE(waitFor([&] { return d->stats().alerts_sent >= 1 && d->stats().lines == 8; }));
   d->stop();
   const cwd::DaemonStats s = d->stats();
   CHECK(s.lines == 8);
@@ -184,7 +184,7 @@ TEST_CASE("SIGHUP's reload swaps the hub items; the agent keeps running", "[daem
   REQUIRE(d->reload().ok());
   REQUIRE(waitFor([&] { return d->stats().reloads == 1; }));
   appendFailures(dir.path + "/auth.log", "192.0.2.46", 6);
-  REQUIRE(waitFor([&] { return d->stats().alerts_sent == 1; }));
+  REQUIRE(waitFor([&] { return d->stats().alerts_sent == 1 && d->stats().lines == 6; }));
   d->stop();
   CHECK(d->stats().lines == 6);
 }
