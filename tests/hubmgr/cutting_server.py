@@ -9,11 +9,13 @@ Serves DIR like `python3 -m http.server`, plus:
 - for each CUT_PATH (URL path, e.g. /scenarios/a/b.yaml): announces the full
   Content-Length, sends half of the body, then closes the connection;
 - for each hang:PATH: sends the headers and a few bytes, then nothing for 30 s.
+With CW_TLS_CERT and CW_TLS_KEY set, serves https with that certificate.
 Prints "port N" on its first line once listening (port chosen by the system).
 """
 import hashlib
 import http.server
 import os
+import ssl
 import sys
 import time
 
@@ -62,6 +64,10 @@ def main():
     os.chdir(root)
     http.server.ThreadingHTTPServer.daemon_threads = True
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if os.environ.get("CW_TLS_CERT"):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.environ["CW_TLS_CERT"], os.environ["CW_TLS_KEY"])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print("port", server.server_address[1], flush=True)
     server.serve_forever()
 

@@ -107,7 +107,9 @@ void CommonOptions::add(po::options_description& desc) {
       "where data files are looked up by name before their source_url")(
       "timeout", po::value(&timeout_s)->value_name("S"), "seconds per download (default 300)")(
       "connect-timeout", po::value(&connect_timeout_s)->value_name("S"),
-      "seconds to connect (default 10)");
+      "seconds to connect (default 10)")(
+      "ca-cert", po::value(&ca_cert)->value_name("FILE"),
+      "PEM certificates trusted for an https source (default: the system's)");
 }
 
 core::Result<HubPaths> CommonOptions::paths() const {
@@ -167,6 +169,7 @@ core::Result<core::hub::Manager> CommonOptions::manager() const {
   o.data_source = data_source;
   o.fetch.timeout_s = timeout_s;
   o.fetch.connect_timeout_s = connect_timeout_s;
+  o.fetch.ca_file = ca_cert;
   o.fetch.progress = ::isatty(STDERR_FILENO) == 1;
   auto m = core::hub::Manager::open(std::move(o));
   if (m) {

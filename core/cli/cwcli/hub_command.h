@@ -28,7 +28,7 @@ struct HubPaths {
 };
 
 /// Options every hub command takes (-c, --config-dir, --hub-dir, --data-dir, --source,
-/// --data-source, --timeout, --connect-timeout).
+/// --data-source, --timeout, --connect-timeout, --ca-cert).
 struct CommonOptions {
   std::string config_file;
   std::string config_dir;
@@ -38,6 +38,7 @@ struct CommonOptions {
   std::string data_source;
   long timeout_s = 300;
   long connect_timeout_s = 10;
+  std::string ca_cert;
 
   void add(boost::program_options::options_description& desc);
   /// The paths, from the configuration file (-c, else the default one when it exists) and the

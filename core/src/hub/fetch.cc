@@ -160,6 +160,9 @@ Result<FetchResult> fetchTo(const std::string& location, const std::string& dest
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, onProgress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
   }
+  if (!options.ca_file.empty()) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
+  }
   if (!options.if_none_match.empty()) {
     const std::string h = "If-None-Match: " + options.if_none_match;
     headers = curl_slist_append(headers, h.c_str());

@@ -18,7 +18,8 @@ struct FetchOptions {
   std::uint64_t progress_min_bytes = 1u << 20;  ///< no bar for smaller files
   std::string if_none_match;                    ///< ETag of the copy we hold ("" = none)
   std::int64_t if_modified_since = 0;           ///< unix time of the copy we hold (0 = none)
-  std::uint64_t max_bytes = 1ull << 30;         ///< a larger body is refused (a mirror gone wrong)
+  std::string ca_file;                   ///< PEM bundle trusted for https ("" = the system's)
+  std::uint64_t max_bytes = 1ull << 30;  ///< a larger body is refused (a mirror gone wrong)
 };
 
 struct FetchResult {
