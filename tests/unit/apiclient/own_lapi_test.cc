@@ -199,3 +199,31 @@ TEST_CASE("the sender keeps alerts on disk while our LAPI is down and delivers t
   CHECK(alerts[0].source.value == "192.0.2.1");
   CHECK(alerts[1].source.value == "192.0.2.2");
 }
+
+TEST_CASE("queued alerts go out in batches of batch_size", "[apiclient][lapi][queue]") {
+  OwnLapi own;
+  own.start(std::string(64, 'd'));
+  auto queue = api::AlertQueue::open(own.dir + "/queue.db");
+  REQUIRE(queue.ok());
+  api::SenderOptions options;
+  options.batch_size = 50;
+  api::AlertSender sender(clientFor(own.url()), std::move(*queue), options);
+  std::vector<event::Alert> alerts;
+  for (int i = 0; i < 120; ++i) {
+    alerts.push_back(alertFor("10.0.0." + std::to_string(i + 1)));
+  }
+  REQUIRE(sender.enqueue(alerts).ok());  // queued before the thread runs: one drain
+  sender.start();
+  for (int i = 0; i < 300 && sender.stats().pending != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  sender.stop();
+  CHECK(sender.stats().sent == 120);
+  const lapi::ServerCounters c = own.server->counters();
+  CHECK(c.alerts_received == 120);
+  CHECK(c.requests == 4);  // one login, then POST /v1/alerts with 50, 50 and 20 alerts
+  const auto stored = storedAlerts(*own.db);
+  REQUIRE(stored.size() == 120);
+  CHECK(stored.front().source.value == "10.0.0.1");
+  CHECK(stored.back().source.value == "10.0.0.120");
+}
