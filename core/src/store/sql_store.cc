@@ -758,9 +758,19 @@ class SqlStore final : public Store {
     auto c = pool_->acquire();
     std::vector<std::int64_t> ids;
     auto r = transaction(*c, [&]() -> Result<bool> {
+      bool batched = false;
+      if (dialect_ == Dialect::Postgres) {
+        auto b = insertBatchPg(*c, alerts);
+        if (!b) {
+          return b.error();
+        }
+        batched = *b;
+      }
       for (auto& a : alerts) {
-        if (auto x = insertAlert(*c, a); !x) {
-          return x.error();
+        if (!batched) {
+          if (auto x = insertAlert(*c, a); !x) {
+            return x.error();
+          }
         }
         ids.push_back(a.id);
       }
@@ -1037,39 +1047,87 @@ class SqlStore final : public Store {
     return out;
   }
 
+  static constexpr const char* kInsertAlert =
+      "INSERT INTO alerts (uuid, machine_id, created_at, scenario, scenario_hash, "
+      "scenario_version, message, events_count, start_at, stop_at, capacity, leakspeed, "
+      "simulated, remediation, kind, source_scope, source_value, source_ip, source_range, "
+      "source_as_number, source_as_name, source_cn, source_latitude, source_longitude, labels) "
+      "VALUES ";
+  static constexpr std::size_t kAlertColumnsN = 25;
+  static constexpr const char* kInsertEvent =
+      "INSERT INTO events (alert_id, seq, ts, meta) VALUES ";
+  static constexpr std::size_t kEventColumnsN = 4;
+  static constexpr const char* kInsertMeta =
+      "INSERT INTO alert_meta (alert_id, seq, meta_key, meta_value) VALUES ";
+  static constexpr std::size_t kMetaColumnsN = 4;
+  static constexpr const char* kInsertDecision =
+      "INSERT INTO decisions (uuid, alert_id, created_at, until, scenario, type, scope, value, "
+      "origin, simulated, ip_size, start_ip, end_ip, ip_is_range) VALUES ";
+  static constexpr std::size_t kDecisionColumnsN = 14;
+
+  static void alertParams(SqlParams& p, const Alert& a) {
+    p.insert(p.end(), {a.uuid,
+                       a.machine_id,
+                       timeValue(a.created_at),
+                       a.scenario,
+                       a.scenario_hash,
+                       a.scenario_version,
+                       a.message,
+                       static_cast<std::int64_t>(a.events_count),
+                       timeValue(a.start_at),
+                       timeValue(a.stop_at),
+                       static_cast<std::int64_t>(a.capacity),
+                       a.leakspeed,
+                       boolValue(a.simulated),
+                       boolValue(a.remediation),
+                       a.kind,
+                       a.source.scope,
+                       a.source.value,
+                       a.source.ip,
+                       a.source.range,
+                       a.source.as_number,
+                       a.source.as_name,
+                       a.source.cn,
+                       a.source.latitude,
+                       a.source.longitude,
+                       labelsToJson(a.labels)});
+  }
+
+  static void decisionParams(SqlParams& p, const Decision& d) {
+    SqlValue size, start, end, is_range;
+    if (isIpScope(d.scope)) {
+      auto ip = IpRange::parse(d.value);  // insertAlerts dropped the unparsable ones
+      size = static_cast<std::int64_t>(ip->size);
+      start = ip->start;
+      end = ip->end;
+      is_range = static_cast<std::int64_t>(ip->start == ip->end ? 0 : 1);
+    }
+    p.insert(p.end(),
+             {d.uuid, d.alert_id, timeValue(d.created_at), d.until.unix_nanos, d.scenario, d.type,
+              d.scope, d.value, d.origin, boolValue(d.simulated), size, start, end, is_range});
+  }
+
+  /// "(?, ?, ?), (?, ?, ?)" for `rows` rows of `columns` values.
+  static std::string valuesList(std::size_t rows, std::size_t columns) {
+    std::string one = "(";
+    for (std::size_t i = 0; i < columns; ++i) {
+      one += i == 0 ? "?" : ", ?";
+    }
+    one += ")";
+    std::string out;
+    out.reserve(rows * (one.size() + 2));
+    for (std::size_t r = 0; r < rows; ++r) {
+      out += r == 0 ? one : ", " + one;
+    }
+    return out;
+  }
+
+  /// One alert and what it owns, one row per statement (prepared statements cached by SQLite).
   Result<bool> insertAlert(Connection& c, Alert& a) {
-    auto r = c.query(
-        "INSERT INTO alerts (uuid, machine_id, created_at, scenario, scenario_hash, "
-        "scenario_version, message, events_count, start_at, stop_at, capacity, leakspeed, "
-        "simulated, remediation, kind, source_scope, source_value, source_ip, source_range, "
-        "source_as_number, source_as_name, source_cn, source_latitude, source_longitude, labels) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "RETURNING id",
-        {a.uuid,
-         a.machine_id,
-         timeValue(a.created_at),
-         a.scenario,
-         a.scenario_hash,
-         a.scenario_version,
-         a.message,
-         static_cast<std::int64_t>(a.events_count),
-         timeValue(a.start_at),
-         timeValue(a.stop_at),
-         static_cast<std::int64_t>(a.capacity),
-         a.leakspeed,
-         boolValue(a.simulated),
-         boolValue(a.remediation),
-         a.kind,
-         a.source.scope,
-         a.source.value,
-         a.source.ip,
-         a.source.range,
-         a.source.as_number,
-         a.source.as_name,
-         a.source.cn,
-         a.source.latitude,
-         a.source.longitude,
-         labelsToJson(a.labels)});
+    SqlParams p;
+    alertParams(p, a);
+    auto r =
+        c.query(std::string(kInsertAlert) + valuesList(1, kAlertColumnsN) + " RETURNING id", p);
     if (!r) {
       return r.error();
     }
@@ -1078,40 +1136,119 @@ class SqlStore final : public Store {
     for (std::size_t i = 0; i < a.events.size(); ++i) {
       const Event& e = a.events[i];
       auto x =
-          c.exec("INSERT INTO events (alert_id, seq, ts, meta) VALUES (?, ?, ?, ?)",
+          c.exec(std::string(kInsertEvent) + valuesList(1, kEventColumnsN),
                  {a.id, static_cast<std::int64_t>(i), timeValue(e.timestamp), metaToJson(e.meta)});
       if (!x) {
         return x.error();
       }
     }
     for (std::size_t i = 0; i < a.meta.size(); ++i) {
-      auto x =
-          c.exec("INSERT INTO alert_meta (alert_id, seq, meta_key, meta_value) VALUES (?, ?, ?, ?)",
-                 {a.id, static_cast<std::int64_t>(i), a.meta[i].key, a.meta[i].value});
+      auto x = c.exec(std::string(kInsertMeta) + valuesList(1, kMetaColumnsN),
+                      {a.id, static_cast<std::int64_t>(i), a.meta[i].key, a.meta[i].value});
       if (!x) {
         return x.error();
       }
     }
     for (auto& d : a.decisions) {
       d.alert_id = a.id;
-      SqlValue size, start, end, is_range;
-      if (isIpScope(d.scope)) {
-        auto ip = IpRange::parse(d.value);
-        size = static_cast<std::int64_t>(ip->size);
-        start = ip->start;
-        end = ip->end;
-        is_range = static_cast<std::int64_t>(ip->start == ip->end ? 0 : 1);
-      }
+      p.clear();
+      decisionParams(p, d);
       auto x = c.query(
-          "INSERT INTO decisions (uuid, alert_id, created_at, until, scenario, type, scope, "
-          "value, origin, simulated, ip_size, start_ip, end_ip, ip_is_range) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-          {d.uuid, a.id, timeValue(d.created_at), d.until.unix_nanos, d.scenario, d.type, d.scope,
-           d.value, d.origin, boolValue(d.simulated), size, start, end, is_range});
+          std::string(kInsertDecision) + valuesList(1, kDecisionColumnsN) + " RETURNING id", p);
       if (!x) {
         return x.error();
       }
       d.id = x->integer(0, 0);
+    }
+    return true;
+  }
+
+  /// Multi-row INSERTs of `rows` rows (params already laid out row after row), in chunks that
+  /// stay under PostgreSQL's 65535 parameters; with `returning`, the rows of "RETURNING <it>".
+  static Result<bool> insertMany(Connection& c, const char* insert, std::size_t columns,
+                                 const SqlParams& params, const char* returning,
+                                 std::vector<Rows>& out) {
+    constexpr std::size_t kRowsPerStatement = 1000;
+    const std::size_t rows = columns == 0 ? 0 : params.size() / columns;
+    for (std::size_t from = 0; from < rows; from += kRowsPerStatement) {
+      const std::size_t n = std::min(kRowsPerStatement, rows - from);
+      SqlParams chunk(params.begin() + static_cast<std::ptrdiff_t>(from * columns),
+                      params.begin() + static_cast<std::ptrdiff_t>((from + n) * columns));
+      std::string sql = std::string(insert) + valuesList(n, columns);
+      if (returning != nullptr) {
+        sql += std::string(" RETURNING ") + returning;
+      }
+      auto r = c.query(sql, chunk);
+      if (!r) {
+        return r.error();
+      }
+      out.push_back(std::move(*r));
+    }
+    return true;
+  }
+
+  /// The batch with one multi-row statement per table (PostgreSQL: a round trip per row would
+  /// dominate). Ids come back with their uuid, so the mapping does not rely on row order;
+  /// false when the uuids are not unique (the caller then inserts row by row).
+  Result<bool> insertBatchPg(Connection& c, std::vector<Alert>& alerts) {
+    std::map<std::string, Alert*> alert_by_uuid;
+    std::map<std::string, Decision*> decision_by_uuid;
+    for (auto& a : alerts) {
+      if (!alert_by_uuid.emplace(a.uuid, &a).second) {
+        return false;
+      }
+      for (auto& d : a.decisions) {
+        if (!decision_by_uuid.emplace(d.uuid, &d).second) {
+          return false;
+        }
+      }
+    }
+    SqlParams p;
+    for (const auto& a : alerts) {
+      alertParams(p, a);
+    }
+    std::vector<Rows> got;
+    if (auto r = insertMany(c, kInsertAlert, kAlertColumnsN, p, "id, uuid", got); !r) {
+      return r.error();
+    }
+    for (const auto& rows : got) {
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        alert_by_uuid.at(rows.text(i, 1))->id = rows.integer(i, 0);
+      }
+    }
+
+    SqlParams events, meta, decisions;
+    for (auto& a : alerts) {
+      for (std::size_t i = 0; i < a.events.size(); ++i) {
+        events.insert(events.end(),
+                      {a.id, static_cast<std::int64_t>(i), timeValue(a.events[i].timestamp),
+                       metaToJson(a.events[i].meta)});
+      }
+      for (std::size_t i = 0; i < a.meta.size(); ++i) {
+        meta.insert(meta.end(),
+                    {a.id, static_cast<std::int64_t>(i), a.meta[i].key, a.meta[i].value});
+      }
+      for (auto& d : a.decisions) {
+        d.alert_id = a.id;
+        decisionParams(decisions, d);
+      }
+    }
+    std::vector<Rows> unused;
+    if (auto r = insertMany(c, kInsertEvent, kEventColumnsN, events, nullptr, unused); !r) {
+      return r.error();
+    }
+    if (auto r = insertMany(c, kInsertMeta, kMetaColumnsN, meta, nullptr, unused); !r) {
+      return r.error();
+    }
+    got.clear();
+    if (auto r = insertMany(c, kInsertDecision, kDecisionColumnsN, decisions, "id, uuid", got);
+        !r) {
+      return r.error();
+    }
+    for (const auto& rows : got) {
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        decision_by_uuid.at(rows.text(i, 1))->id = rows.integer(i, 0);
+      }
     }
     return true;
   }

@@ -757,3 +757,31 @@ TEST_CASE("store: migration 2 upgrades a version-1 database and its rows", "[sto
   CHECK(activeValues(again.get(), {{"ip", "192.0.2.8"}}) == Strings{"192.0.2.0/24"});
   CHECK(activeValues(again.get(), {{"range", "192.0.2.0/24"}}) == Strings{"192.0.2.0/24"});
 }
+
+TEST_CASE("store: a batch whose uuids repeat is still stored, one row at a time", "[store]") {
+  CW_STORE_BACKEND();
+  std::vector<Alert> batch;
+  for (int i = 0; i < 3; ++i) {
+    Alert a = alert("dup", "Ip", "192.0.2." + std::to_string(i),
+                    {decision("Ip", "192.0.2." + std::to_string(i), at(kHour))});
+    a.uuid = "same-uuid";
+    a.decisions[0].uuid = "same-decision-uuid";
+    a.events = {{kNow, {{"n", std::to_string(i)}}}};
+    batch.push_back(std::move(a));
+  }
+  auto ids = store->insertAlerts(batch, kNow);
+  REQUIRE(ids.ok());
+  REQUIRE(ids->size() == 3);
+  CHECK((*ids)[0] < (*ids)[1]);
+  CHECK((*ids)[1] < (*ids)[2]);
+  for (int i = 0; i < 3; ++i) {
+    auto g = store->getAlert((*ids)[static_cast<std::size_t>(i)]);
+    REQUIRE(g->has_value());
+    CHECK((*g)->uuid == "same-uuid");
+    CHECK((*g)->source.value == "192.0.2." + std::to_string(i));
+    CHECK((*g)->events[0].meta[0].value == std::to_string(i));
+    REQUIRE((*g)->decisions.size() == 1);
+    CHECK((*g)->decisions[0].id == batch[static_cast<std::size_t>(i)].decisions[0].id);
+    CHECK((*g)->decisions[0].value == "192.0.2." + std::to_string(i));
+  }
+}
