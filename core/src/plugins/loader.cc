@@ -295,25 +295,67 @@ Result<std::vector<IndexEntry>> readIndex(const std::string& path) {
 // ---- loading -------------------------------------------------------------------------------
 
 Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options) {
-  auto index = readIndex(options.index_path);
-  if (!index) {
-    return index.error();
-  }
-  auto set = std::make_unique<PluginSet>();
+  // Every declared entry, with the folder its file is relative to.
+  std::vector<IndexEntry> all;
+  std::vector<std::string> dirs;
   std::vector<std::string> broken;  // "<file> (<id>): <what>"
   std::vector<std::string> broken_ids;
+  std::string indexes;  // for messages
+  if (!options.index_path.empty()) {
+    auto index = readIndex(options.index_path);
+    if (!index) {
+      return index.error();
+    }
+    indexes = options.index_path;
+    for (IndexEntry& e : *index) {
+      all.push_back(std::move(e));
+      dirs.push_back(options.plugin_dir);
+    }
+  }
+  for (const std::string& extra : options.optional_indexes) {
+    std::error_code ec;
+    if (!fs::exists(extra, ec)) {
+      continue;
+    }
+    auto index = readIndex(extra);
+    if (!index) {
+      return index.error();
+    }
+    indexes += (indexes.empty() ? "" : " or ") + extra;
+    const std::string dir = fs::path(extra).parent_path().string();
+    for (IndexEntry& e : *index) {
+      if (!fs::exists(fs::path(dir) / e.file, ec)) {
+        continue;  // declared by the hub, not installed
+      }
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        if (all[i].id == e.id) {
+          broken.push_back("plugin " + e.id +
+                           " is declared twice: " + (fs::path(dirs[i]) / all[i].file).string() +
+                           " and " + (fs::path(dir) / e.file).string());
+          broken_ids.push_back(e.id);
+        }
+      }
+      all.push_back(std::move(e));
+      dirs.push_back(dir);
+    }
+  }
+  auto set = std::make_unique<PluginSet>();
 
   for (const std::string& id : options.enabled) {
     bool declared =
-        std::any_of(index->begin(), index->end(), [&](const IndexEntry& e) { return e.id == id; });
+        std::any_of(all.begin(), all.end(), [&](const IndexEntry& e) { return e.id == id; });
     if (!declared) {
-      broken.push_back("plugin " + id + " is enabled but not declared in " + options.index_path);
+      broken.push_back("plugin " + id + " is enabled but not declared in " + indexes);
       broken_ids.push_back(id);
     }
   }
 
   const std::string platform = hostPlatform();
-  for (IndexEntry& entry : *index) {
+  for (std::size_t n = 0; n < all.size(); ++n) {
+    IndexEntry& entry = all[n];
+    if (contains(broken_ids, entry.id)) {
+      continue;  // declared twice: reported above
+    }
     if (contains(options.disabled, entry.id) ||
         (!options.enabled.empty() && !contains(options.enabled, entry.id))) {
       set->skipped_.push_back(entry.id);
@@ -322,7 +364,7 @@ Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options) {
     if (!options.kinds.empty() && !contains(options.kinds, entry.kind)) {
       continue;
     }
-    const std::string path = (fs::path(options.plugin_dir) / entry.file).string();
+    const std::string path = (fs::path(dirs[n]) / entry.file).string();
     std::vector<std::string> problems;
 
     // Before dlopen: what the index says, then the file's trust and digest.

@@ -109,3 +109,21 @@ TEST_CASE("environment variables are expanded only when defined", "[acquisition]
   CHECK(stats[0].name == "file:" + d.path("in.log"));
   CHECK(stats[0].lines == 2);
 }
+
+TEST_CASE("built-in plugins load next to a hub index that declares none",
+          "[acquisition][sources]") {
+  TempDir d;
+  d.write("hub/.index.json", "{\"parsers\": {}}");
+  d.write("in.log", "x\n");
+  d.write("acquis.yaml", "filename: " + d.path("in.log") + "\nmode: cat\nlabels: {type: a}\n");
+  acq::LoadOptions o = options(d);
+  o.index_path = d.path("hub/.index.json");  // as the daemon passes config_paths.index_path
+  auto r = acq::Sources::load(o);
+  INFO((r.ok() ? "" : r.error().message));
+  REQUIRE(r.ok());
+  Collector c;
+  REQUIRE(r.value()->start(c.callback()).ok());
+  r.value()->waitFinished();
+  r.value()->stop();
+  CHECK(c.raws() == std::vector<std::string>{"x"});
+}

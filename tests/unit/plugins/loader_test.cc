@@ -200,3 +200,42 @@ TEST_CASE("enabled plugin missing from the index is an error", "[plugins][loader
             d.dir() + "/index.json\nnot loaded because of the errors above:\n  " + d.file("good") +
             " (fixture/good)");
 }
+
+TEST_CASE("hub index plugins are loaded from the hub, uninstalled ones skipped",
+          "[plugins][loader]") {
+  PluginDir d({fx("fixture/good", "good")});
+  // A hub: .index.json at its root, files relative to it; one entry not downloaded.
+  const std::string hub = d.dir() + "/hub";
+  fs::create_directories(hub + "/plugins/fixture");
+  ::chmod(hub.c_str(), 0755);
+  ::chmod((hub + "/plugins").c_str(), 0755);
+  ::chmod((hub + "/plugins/fixture").c_str(), 0755);
+  fs::copy_file(d.file("good"), hub + "/plugins/fixture/cw-fixture-good.so");
+  const std::string digest = *pl::sha256OfFile(d.file("good"));
+  auto entry = [&](const std::string& id, const std::string& file) {
+    return "\"" + id + "\": {\"kind\": \"acquisition\", \"version\": \"1.0\", \"abi\": \"1.0\", " +
+           "\"platform\": \"" + pl::hostPlatform() + "\", \"sha256\": \"" + digest +
+           "\", \"file\": \"" + file + "\", \"author\": \"fixture\", \"versions\": {}}";
+  };
+  std::ofstream(hub + "/.index.json")
+      << "{\"parsers\": {}, \"plugins\": {"
+      << entry("fixture/good", "plugins/fixture/cw-fixture-good.so") << ", "
+      << entry("fixture/absent", "plugins/fixture/absent.so") << "}}";
+
+  SECTION("hub only") {
+    pl::LoadOptions o;
+    o.optional_indexes = {hub + "/.index.json"};
+    auto r = pl::load(o);
+    REQUIRE(r.ok());
+    REQUIRE(r.value()->plugins().size() == 1);
+    CHECK(r.value()->plugins()[0]->path() == hub + "/plugins/fixture/cw-fixture-good.so");
+  }
+  SECTION("an id declared by both indexes is an error") {
+    pl::LoadOptions o = d.options();
+    o.optional_indexes = {hub + "/.index.json"};
+    CHECK(loadError(o) ==
+          "plugins: 1 broken, so none is loaded:\n  plugin fixture/good is "
+          "declared twice: " +
+              d.file("good") + " and " + hub + "/plugins/fixture/cw-fixture-good.so");
+  }
+}

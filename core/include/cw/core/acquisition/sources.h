@@ -41,8 +41,9 @@ struct LoadOptions {
   std::string acquis_path;  ///< acquis.yaml; may be absent when acquis_dir has files
   std::string acquis_dir;   ///< acquis.d; *.yaml and *.yml, in name order
   std::string state_dir;    ///< where positions and cursors are kept across restarts
-  std::string plugin_dir;   ///< shared objects of acquisition plugins
-  std::string index_path;   ///< hub index declaring the plugins (abi, sha256)
+  std::string plugin_dir;   ///< our plugins and their index.json (abi, sha256)
+  std::string index_path;   ///< the hub's .index.json: adds the plugins installed from the hub
+                            ///< (files relative to the hub); may be empty
   std::vector<std::string> enabled_plugins;   ///< empty = all declared
   std::vector<std::string> disabled_plugins;  ///< never loaded
 };

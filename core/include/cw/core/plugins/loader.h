@@ -47,6 +47,10 @@ struct LoadOptions {
   std::vector<std::string> enabled;   ///< ids; empty = every declared plugin
   std::vector<std::string> disabled;  ///< ids never loaded (wins over enabled)
   std::vector<std::string> kinds;     ///< only these kinds; empty = all
+  /// More indexes (the hub's .index.json): each entry's `file` is relative to its index's
+  /// folder, and an entry whose file is absent (not installed) is skipped. An id declared in
+  /// two indexes is an error. `index_path` may then be empty.
+  std::vector<std::string> optional_indexes;
 };
 
 class Plugin;
