@@ -785,3 +785,21 @@ TEST_CASE("store: a batch whose uuids repeat is still stored, one row at a time"
     CHECK((*g)->decisions[0].value == "192.0.2." + std::to_string(i));
   }
 }
+
+TEST_CASE("Store::open follows db_config and says what is wrong", "[store]") {
+  config::DbConfig db;
+  db.type = "mysql";
+  CHECK(Store::open(db).error().message == "db_config: unknown type 'mysql'");
+  db.type = "sqlite";
+  db.db_path = "/nonexistent-cw-folder/crowdwall.db";
+  CHECK(Store::open(db).error().message ==
+        "sqlite: cannot open /nonexistent-cw-folder/crowdwall.db: No such file or directory");
+  db.db_path = ":memory:";
+  CHECK(Store::open(db).error().message == "sqlite: db_path must name a file, not ':memory:'");
+  db.type = "postgresql";
+  db.host = "127.0.0.1";
+  db.port = 1;  // nothing listens there
+  auto pg = Store::open(db);
+  REQUIRE(!pg.ok());
+  CHECK_THAT(pg.error().message, Catch::StartsWith("postgres: cannot connect: "));
+}
