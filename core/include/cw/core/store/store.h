@@ -230,7 +230,9 @@ class Store {
   /// nothing) and returns their new ids in order. Fills in place: Alert::id, empty uuids,
   /// zero created_at (= now), Decision::id/alert_id, zero Decision::created_at (= the alert's).
   /// Scopes are normalised. A decision of scope Ip or Range whose value IpRange::parse refuses
-  /// is dropped (removed from the vector), as the contract says.
+  /// is dropped (removed from the vector), as the contract says. On failure nothing is stored
+  /// (the ids then written into `alerts` mean nothing). PostgreSQL inserts the batch with one
+  /// multi-row statement per table; SQLite row by row on cached prepared statements.
   virtual Result<std::vector<std::int64_t>> insertAlerts(std::vector<Alert>& alerts,
                                                          TimePoint now) = 0;
   /// One alert with its events, meta, labels and decisions; nullopt when absent.
