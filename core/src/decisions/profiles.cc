@@ -92,6 +92,7 @@ expr::Environment profileEnvironment(const expr::Services& services, store::Stor
   auto active = [store, svc](std::string_view value) {
     store::DecisionFilter f;
     f.value = std::string(value);
+    f.include_simulated = true;  // counted as CrowdSec counts them
     return store->listActiveDecisions(f, svc->now());
   };
   env.addFunction("GetActiveDecisionsCount",
