@@ -377,6 +377,8 @@ void parseDocument(const YAML::Node& doc, const std::string& where, std::vector<
       problems.push_back(where + ": use_time_machine must be true or false");
     }
   }
+  // TODO(acquisition): `log_level` is accepted but every source logs at the daemon's level;
+  // per-source levels need a logger per source in the host API.
   if (doc["transform"]) {
     // TODO(acquisition): transform expressions need the expr engine on the acquisition
     // thread; refused rather than ignored until the daemon wires it.

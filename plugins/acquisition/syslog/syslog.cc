@@ -105,8 +105,8 @@ class SyslogSource : public cw::sdk::Source {
         errors.push_back(key + ": wrong type");
       }
     }
-    if (!config.dsn.empty()) {
-      errors.push_back("syslog has no one-shot mode");
+    if (!config.dsn.empty() || config.mode == CW_MODE_CAT) {
+      errors.push_back("syslog is a server: it has no cat or one-shot mode");
     }
     return errors.empty() ? std::move(s) : nullptr;
   }

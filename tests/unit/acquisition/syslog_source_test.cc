@@ -213,12 +213,13 @@ TEST_CASE("syslog configuration errors are all listed", "[acquisition][syslog]")
   TempDir d;
   d.write("acquis.yaml",
           "source: syslog\nlisten_addr: localhost\nlisten_port: 70000\n"
-          "protocol: sctp\ncolour: red\nlabels: {type: syslog}\n");
+          "protocol: sctp\ncolour: red\nmode: cat\nlabels: {type: syslog}\n");
   auto r = acq::Sources::load(options(d));
   REQUIRE_FALSE(r.ok());
   const std::string f = d.path("acquis.yaml") + ":1: syslog: ";
   CHECK(r.error().message == f + "listen_addr 'localhost' is not an IP address\n" + f +
                                  "listen_port 70000 is not in 1-65535\n" + f +
                                  "protocol 'sctp' is not udp, tcp or both\n" + f +
-                                 "unknown key 'colour'");
+                                 "unknown key 'colour'\n" + f +
+                                 "syslog is a server: it has no cat or one-shot mode");
 }
