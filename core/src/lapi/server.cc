@@ -272,6 +272,9 @@ void Server::Impl::install(httplib::Server& server, bool from_socket) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  // Small answers on kept-alive connections: without TCP_NODELAY each one waits for the
+  // peer's delayed ACK (~40 ms).
+  server.set_tcp_nodelay(true);
   // Keep-alive: bouncers poll every few seconds over one connection.
   server.set_keep_alive_max_count(1000);
   server.set_keep_alive_timeout(5);
