@@ -41,13 +41,16 @@ std::vector<std::string> splitPath(std::string_view path) {
   return out;
 }
 
+// "{}" matches one non-empty segment; a final "{*}" matches the rest of the path (one or more
+// segments: an address range such as 10.0.0.0/8, whose %2F the decoded path turned into '/').
 bool matchRoute(const Route& r, const std::vector<std::string>& segs,
                 std::vector<std::string>* params) {
-  if (r.segments.size() != segs.size()) {
+  const bool rest = !r.segments.empty() && r.segments.back() == "{*}";
+  if (rest ? segs.size() < r.segments.size() : segs.size() != r.segments.size()) {
     return false;
   }
-  for (std::size_t i = 0; i < segs.size(); ++i) {
-    if (r.segments[i] == "{}") {
+  for (std::size_t i = 0; i < r.segments.size(); ++i) {
+    if (r.segments[i] == "{}" || r.segments[i] == "{*}") {
       if (segs[i].empty()) {
         return false;
       }
@@ -59,9 +62,15 @@ bool matchRoute(const Route& r, const std::vector<std::string>& segs,
   }
   if (params != nullptr) {
     params->clear();
-    for (std::size_t i = 0; i < segs.size(); ++i) {
+    for (std::size_t i = 0; i < r.segments.size(); ++i) {
       if (r.segments[i] == "{}") {
         params->push_back(segs[i]);
+      } else if (r.segments[i] == "{*}") {
+        std::string joined = segs[i];
+        for (std::size_t k = i + 1; k < segs.size(); ++k) {
+          joined += "/" + segs[k];
+        }
+        params->push_back(std::move(joined));
       }
     }
   }
@@ -229,7 +238,7 @@ void Server::Impl::buildRoutes() {
   add("DELETE", "/v1/decisions/{}", AuthKind::Jwt, &I::deleteDecision);
   add("POST", "/v1/usage-metrics", AuthKind::JwtOrApiKey, &I::usageMetrics, true);
   add("GET", "/v1/allowlists", AuthKind::Jwt, &I::listAllowlists, false, true);
-  add("GET", "/v1/allowlists/check/{}", AuthKind::Jwt, &I::checkAllowlist, false, true);
+  add("GET", "/v1/allowlists/check/{*}", AuthKind::Jwt, &I::checkAllowlist, false, true);
   add("POST", "/v1/allowlists/check", AuthKind::Jwt, &I::checkAllowlistBulk, true);
   add("GET", "/v1/allowlists/{}", AuthKind::Jwt, &I::getAllowlist, false, true);
 }

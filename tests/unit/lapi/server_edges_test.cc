@@ -252,6 +252,11 @@ TEST_CASE("lapi: usage metrics are validated; allowlists are empty", "[lapi]") {
   CHECK(get("/v1/allowlists/mylist") == P(404, R"({"message":"allowlist 'mylist' not found"})"));
   CHECK(get("/v1/allowlists/check/192.0.2.1") == P(200, R"({"allowlisted":false,"reason":""})"));
   CHECK(get("/v1/allowlists/check/bad").first == 400);
+  CHECK(get("/v1/allowlists/check/10.0.0.0%2F8") ==
+        P(200, R"({"allowlisted":false,"reason":""})"));
+  CHECK(get("/v1/allowlists/check/2001:db8::%2F32") ==
+        P(200, R"({"allowlisted":false,"reason":""})"));
+  CHECK(get("/v1/allowlists/check/10.0.0.0/8/9").first == 400);
   auto head = l.client().Head("/v1/allowlists/check/192.0.2.1", l.agent(token));
   REQUIRE(head);
   CHECK(head->status == 204);
