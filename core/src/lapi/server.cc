@@ -129,15 +129,21 @@ std::string randomSecret() {
 }  // namespace
 
 std::shared_ptr<spdlog::logger> logger() {
-  static auto log = [] {
-    if (auto existing = spdlog::get("core.lapi")) {
-      return existing;
-    }
-    auto l = spdlog::default_logger()->clone("core.lapi");
-    spdlog::register_logger(l);
-    return l;
-  }();
-  return log;
+  // "core.lapi" with the sinks and level of the default logger, rebuilt when the process
+  // replaces the default logger (the daemon does at start and on reload).
+  static std::mutex mutex;
+  static const spdlog::logger* base = nullptr;
+  static std::shared_ptr<spdlog::logger> mine;
+  const spdlog::logger* current = spdlog::default_logger_raw();
+  std::lock_guard<std::mutex> lock(mutex);
+  if (current != base || !mine) {
+    mine = std::make_shared<spdlog::logger>("core.lapi", current->sinks().begin(),
+                                            current->sinks().end());
+    mine->set_level(current->level());
+    mine->flush_on(current->flush_level());
+    base = current;
+  }
+  return mine;
 }
 
 // ---- Helpers shared with the handlers ------------------------------------------------------
