@@ -144,8 +144,8 @@ void Server::Impl::deleteAlert(Call& call) {
     return;
   }
   if (!*deleted) {
-    // Upstream answers an unknown id with a 500 (lapi.md §3).
-    message(call, 500, "object not found");
+    // Upstream answers an unknown id with a 500 (lapi.md §3), in ent's words.
+    message(call, 500, "ent: alert not found");
     return;
   }
   reply(call, 200, nbDeleted(1));

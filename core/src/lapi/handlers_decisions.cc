@@ -162,7 +162,7 @@ void Server::Impl::deleteDecision(Call& call) {
     return;
   }
   if (*n == 0) {
-    message(call, 500, "decision with id '" + text + "' doesn't exist: object not found");
+    message(call, 500, "decision with id '" + text + "' doesn't exist: unable to delete");
     return;
   }
   reply(call, 200, nbDeleted(*n));

@@ -202,13 +202,13 @@ void Server::Impl::login(Call& call) {
 
   if (doc.HasParseError()) {
     bump(counters.bad_bodies);
-    fail("missing : " + jsonParseErrorMessage(doc));
+    fail("missing: " + jsonParseErrorMessage(doc));
     return;
   }
   if (!doc.IsObject()) {
     bump(counters.bad_bodies);
     fail(
-        "missing : json: cannot unmarshal non-object into Go value of type "
+        "missing: json: cannot unmarshal non-object into Go value of type "
         "models.WatcherAuthRequest");
     return;
   }
@@ -241,7 +241,7 @@ void Server::Impl::login(Call& call) {
   }
   if (!type_error.empty()) {
     bump(counters.bad_bodies);
-    fail("missing : " + type_error);
+    fail("missing: " + type_error);
     return;
   }
   if (!machine_id || !password) {

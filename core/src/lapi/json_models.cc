@@ -42,7 +42,8 @@ const char* jsonKind(const Value& v) {
 // Reads one alert, collecting type errors (fatal, 400) and missing required fields (500).
 class AlertReader {
  public:
-  explicit AlertReader(TimePoint now) : now_(now) {}
+  /// `index`: the alert's position in the posted array, prefixed to every field name.
+  AlertReader(TimePoint now, std::size_t index) : now_(now), idx_(std::to_string(index) + ".") {}
 
   bool typeError() const { return !type_error_.empty(); }
   const std::string& typeErrorMessage() const { return type_error_; }
@@ -61,6 +62,7 @@ class AlertReader {
       if (!d->IsArray()) {
         setTypeError(*d, "Alert.decisions", "models.AddAlertsRequestItemDecisions");
       } else {
+        bool decisions_failed = false;
         for (rapidjson::SizeType i = 0; i < d->Size(); ++i) {
           const Value& item = (*d)[i];
           if (item.IsNull()) {
@@ -72,7 +74,9 @@ class AlertReader {
           }
           store::Decision dec;
           std::string duration;
+          const std::size_t before = missing_.size();
           readDecision(item, "decisions." + std::to_string(i) + ".", dec, duration);
+          groupSince(before, decisions_failed);
           a.decisions.push_back(std::move(dec));
           durations.push_back(std::move(duration));
         }
@@ -82,6 +86,7 @@ class AlertReader {
       if (!e->IsArray()) {
         setTypeError(*e, "Alert.events", "[]*models.Event");
       } else {
+        bool events_failed = false;
         for (rapidjson::SizeType i = 0; i < e->Size(); ++i) {
           const Value& item = (*e)[i];
           if (item.IsNull()) {
@@ -92,23 +97,25 @@ class AlertReader {
             continue;
           }
           const std::string prefix = "events." + std::to_string(i) + ".";
+          const std::size_t before = missing_.size();
           store::Event ev;
           if (const Value* m = member(item, "meta")) {
             readMeta(*m, "Event.meta", ev.meta);
           } else {
-            missing_.push_back(prefix + "meta");
+            addMissing(prefix + "meta");
           }
           std::string ts;
           if (readString(item, "timestamp", "Event.timestamp", ts, false)) {
             ev.timestamp = parseTime(ts);
           } else {
-            missing_.push_back(prefix + "timestamp");
+            addMissing(prefix + "timestamp");
           }
+          groupSince(before, events_failed);
           a.events.push_back(std::move(ev));
         }
       }
     } else {
-      missing_.push_back("events");
+      addMissing("events");
     }
     readInt32(v, "events_count", "Alert.events_count", a.events_count, true);
     if (const Value* l = member(v, "labels")) {
@@ -139,10 +146,13 @@ class AlertReader {
       if (!s->IsObject()) {
         setTypeError(*s, "Alert.source", "models.Source");
       } else {
+        const std::size_t before = missing_.size();
+        bool source_failed = false;
         readSource(*s, a.source);
+        groupSince(before, source_failed);
       }
     } else {
-      missing_.push_back("source");
+      addMissing("source");
     }
     has_start = readString(v, "start_at", "Alert.start_at", start_text, true);
     has_stop = readString(v, "stop_at", "Alert.stop_at", stop_text, true);
@@ -175,15 +185,54 @@ class AlertReader {
 
   void setTypeError(const Value& v, const char* field, const char* go_type) {
     if (type_error_.empty()) {
-      type_error_ = std::string("json: cannot unmarshal ") + jsonKind(v) +
+      type_error_ = std::string("json: cannot unmarshal ") + jsonKind(v) + numberText(v) +
                     " into Go struct field " + field + " of type " + go_type;
     }
   }
 
-  void require(bool present, const std::string& name) {
-    if (!present) {
-      missing_.push_back(name);
+  // Go quotes the number it could not store ("number 5000000000").
+  static std::string numberText(const Value& v) {
+    if (!v.IsNumber()) {
+      return "";
     }
+    if (v.IsInt64()) {
+      return " " + std::to_string(v.GetInt64());
+    }
+    if (v.IsUint64()) {
+      return " " + std::to_string(v.GetUint64());
+    }
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.Double(v.GetDouble());
+    std::string text(buf.GetString(), buf.GetSize());
+    if (text.size() > 2 && text.compare(text.size() - 2, 2, ".0") == 0) {
+      text.resize(text.size() - 2);
+    }
+    return " " + text;
+  }
+
+  void addMissing(const std::string& name) {
+    missing_.push_back(idx_ + name + " in body is required");
+  }
+
+  // The lines a nested object added since `before` become one nested "validation failure
+  // list"; as the swagger validator stops at the first failing array item, later items' lines
+  // are dropped (`failed` remembers that one item already failed).
+  void groupSince(std::size_t before, bool& failed) {
+    if (missing_.size() == before) {
+      return;
+    }
+    if (failed) {
+      missing_.resize(before);
+      return;
+    }
+    failed = true;
+    std::string group = "validation failure list:";
+    for (std::size_t i = before; i < missing_.size(); ++i) {
+      group += "\n" + missing_[i];
+    }
+    missing_.resize(before);
+    missing_.push_back(std::move(group));
   }
 
   // Returns true when the field is present (and of the right type).
@@ -192,7 +241,7 @@ class AlertReader {
     const Value* v = member(obj, key);
     if (v == nullptr) {
       if (required) {
-        missing_.push_back(prefix + key);
+        addMissing(prefix + key);
       }
       return false;
     }
@@ -216,7 +265,7 @@ class AlertReader {
     const Value* v = member(obj, key);
     if (v == nullptr) {
       if (required) {
-        missing_.push_back(prefix + key);
+        addMissing(prefix + key);
       }
       return;
     }
@@ -232,7 +281,7 @@ class AlertReader {
     const Value* v = member(obj, key);
     if (v == nullptr) {
       if (required) {
-        missing_.push_back(key);
+        addMissing(key);
       }
       return;
     }
@@ -318,6 +367,7 @@ class AlertReader {
   }
 
   TimePoint now_;
+  std::string idx_;
   std::string type_error_;
   std::vector<std::string> missing_;
   std::string duration_error_;
@@ -568,7 +618,7 @@ ParsedAlerts parseAlerts(std::string_view body, TimePoint now) {
                             " into Go value of type models.Alert"};
       return out;
     }
-    AlertReader reader(now);
+    AlertReader reader(now, static_cast<std::size_t>(&item - doc.Begin()));
     store::Alert alert;
     reader.read(item, alert);
     if (reader.typeError()) {
@@ -578,7 +628,7 @@ ParsedAlerts parseAlerts(std::string_view body, TimePoint now) {
     if (!reader.missing().empty()) {
       std::string message = "validation failure list:";
       for (const auto& m : reader.missing()) {
-        message += "\n" + m + " in body is required";
+        message += "\n" + m;
       }
       out.error = {500, std::move(message)};
       return out;

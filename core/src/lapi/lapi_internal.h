@@ -14,8 +14,11 @@ namespace cw::core::lapi {
 inline constexpr unsigned kBodyParseFlags =
     rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 
-/// "invalid JSON at offset N: <reason>"
+/// "EOF" for an empty body (as Go's decoder says), else "invalid JSON at offset N: <reason>".
 inline std::string jsonParseErrorMessage(const rapidjson::Document& doc) {
+  if (doc.GetParseError() == rapidjson::kParseErrorDocumentEmpty) {
+    return "EOF";
+  }
   return "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
          rapidjson::GetParseError_En(doc.GetParseError());
 }

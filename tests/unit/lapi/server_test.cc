@@ -120,12 +120,12 @@ TEST_CASE("lapi: machine login (User-Agent rule, unvalidated, wrong password, un
   CHECK(login(R"({"machine_id":"agent1"})", kAgentUa) ==
         std::pair(401, std::string(R"({"code":401,"message":"input format error"})")));
   CHECK(login(R"({"machine_id":5,"password":"x"})", kAgentUa) ==
-        std::pair(401, std::string(R"({"code":401,"message":"missing : json: cannot unmarshal )"
+        std::pair(401, std::string(R"({"code":401,"message":"missing: json: cannot unmarshal )"
                                    R"(number into Go struct field WatcherAuthRequest.machine_id )"
                                    R"(of type string"})")));
   auto garbage = login("{nope", kAgentUa);
   CHECK(garbage.first == 401);
-  CHECK(garbage.second.rfind(R"({"code":401,"message":"missing : invalid JSON at offset 1)", 0) ==
+  CHECK(garbage.second.rfind(R"({"code":401,"message":"missing: invalid JSON at offset 1)", 0) ==
         0);
   // Scenarios kept when a later login sends none.
   CHECK(login(R"({"machine_id":"agent1","password":"s3cret-pw"})", kAgentUa).first == 200);
@@ -331,28 +331,38 @@ TEST_CASE("lapi: POST /v1/alerts validation, kept decisions, ids as strings", "[
   CHECK(
       postAlerts(l, token, R"([{"capacity":"5"}])", 400) ==
       R"({"message":"json: cannot unmarshal string into Go struct field Alert.capacity of type int32"})");
+  // Texts as CrowdSec 1.4.6 answers them (probed on the reference LAPI).
   CHECK(
       postAlerts(l, token, R"([{"capacity":5000000000}])", 400) ==
-      R"({"message":"json: cannot unmarshal number into Go struct field Alert.capacity of type int32"})");
+      R"({"message":"json: cannot unmarshal number 5000000000 into Go struct field Alert.capacity of type int32"})");
   CHECK(postAlerts(l, token,
                    R"([{"capacity":1,"events":[],"events_count":1,"leakspeed":"1s",)"
                    R"("message":"m","start_at":"x","stop_at":"x"}])",
-                   500) == R"({"message":"validation failure list:\nscenario in body is )"
-                           R"(required\nscenario_hash in body is required\nscenario_version in )"
-                           R"(body is required\nsimulated in body is required\nsource in body )"
-                           R"(is required"})");
+                   500) == R"({"message":"validation failure list:\n0.scenario in body is )"
+                           R"(required\n0.scenario_hash in body is required\n0.scenario_version )"
+                           R"(in body is required\n0.simulated in body is required\n0.source in )"
+                           R"(body is required"})");
+  // Nested objects: one nested list each, for the first failing item of an array only; the
+  // first failing alert of the batch is the one reported.
+  const std::string nested_ok =
+      R"({"capacity":1,"events":[],"events_count":1,"leakspeed":"1s","message":"m",)"
+      R"("scenario":"s","scenario_hash":"","scenario_version":"","simulated":false,)"
+      R"("source":{"scope":"Ip","value":"1.2.3.4"},"start_at":"x","stop_at":"x"})";
   CHECK(postAlerts(l, token,
-                   R"([{"capacity":1,"decisions":[{"origin":"cscli"}],"events":[{}],)"
-                   R"("events_count":1,"leakspeed":"1s","message":"m","scenario":"s",)"
-                   R"("scenario_hash":"","scenario_version":"","simulated":false,)"
-                   R"("source":{"scope":"Ip"},"start_at":"x","stop_at":"x"}])",
+                   "[" + nested_ok +
+                       R"(,{"capacity":1,"decisions":[{"origin":"cscli"},{}],"events":[{},{}],)"
+                       R"("events_count":1,"leakspeed":"1s","message":"m","scenario":"s",)"
+                       R"("scenario_hash":"","scenario_version":"","simulated":false,)"
+                       R"("source":{"scope":"Ip"},"start_at":"x","stop_at":"x"},{}])",
                    500) ==
-        R"({"message":"validation failure list:\ndecisions.0.duration in body is required\n)"
-        R"(decisions.0.scenario in body is required\ndecisions.0.scope in body is required\n)"
-        R"(decisions.0.type in body is required\ndecisions.0.value in body is required\n)"
-        R"(events.0.meta in body is required\nevents.0.timestamp in body is required\n)"
-        R"(source.value in body is required"})");
-  CHECK(l.server().counters().bad_bodies == 6);
+        R"({"message":"validation failure list:\nvalidation failure list:\n1.decisions.0.)"
+        R"(duration in body is required\n1.decisions.0.scenario in body is required\n)"
+        R"(1.decisions.0.scope in body is required\n1.decisions.0.type in body is required\n)"
+        R"(1.decisions.0.value in body is required\nvalidation failure list:\n1.events.0.meta )"
+        R"(in body is required\n1.events.0.timestamp in body is required\nvalidation failure )"
+        R"(list:\n1.source.value in body is required"})");
+  CHECK(postAlerts(l, token, "", 400) == R"({"message":"EOF"})");
+  CHECK(l.server().counters().bad_bodies == 7);
   CHECK(store->listAlerts(*store::AlertFilter::fromQuery({{"limit", "0"}}), nowUtc())->empty());
 
   // cscli alerts keep their decisions; until = stop_at + duration ("d" accepted).
@@ -518,7 +528,7 @@ TEST_CASE("lapi: alert filters, their errors, and deletion from trusted IPs only
         std::pair(200, std::string(R"({"nbDeleted":"1"})")));
   CHECK(del("/v1/alerts/2", "") == std::pair(200, std::string(R"({"nbDeleted":"1"})")));
   CHECK(del("/v1/alerts/2", "") ==
-        std::pair(500, std::string(R"({"message":"object not found"})")));
+        std::pair(500, std::string(R"({"message":"ent: alert not found"})")));
   CHECK(del("/v1/alerts/x", "") ==
         std::pair(400, std::string(R"({"message":"alert_id must be valid integer"})")));
   CHECK(del("/v1/alerts?bogus=1", "").first == 500);
