@@ -12,20 +12,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string tempQueuePath(const char* name) {
-  const fs::path dir = fs::temp_directory_path() / ("cw-queue-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const fs::path p = dir / name;
-  fs::remove(p);
-  fs::remove(p.string() + "-wal");
-  fs::remove(p.string() + "-shm");
-  return p.string();
-}
+// A queue file in a fresh folder, removed with it at the end of the test.
+struct TempQueue {
+  fs::path dir;
+  std::string path;
+  explicit TempQueue(const char* name) {
+    dir = fs::temp_directory_path() / ("cw-queue-" + std::to_string(::getpid()) + "-" + name);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    path = (dir / "queue.db").string();
+  }
+  ~TempQueue() { fs::remove_all(dir); }
+};
 
 }  // namespace
 
 TEST_CASE("the alert queue keeps alerts in order until removed", "[apiclient][queue]") {
-  const std::string path = tempQueuePath("order.db");
+  const TempQueue tmp("order");
+  const std::string& path = tmp.path;
   auto q = api::AlertQueue::open(path);
   REQUIRE(q.ok());
   REQUIRE((*q)->push({R"({"n":1})", R"({"n":2})", R"({"n":3})"}).ok());
@@ -47,7 +51,8 @@ TEST_CASE("the alert queue keeps alerts in order until removed", "[apiclient][qu
 }
 
 TEST_CASE("queued alerts survive closing and reopening the queue", "[apiclient][queue]") {
-  const std::string path = tempQueuePath("reopen.db");
+  const TempQueue tmp("reopen");
+  const std::string& path = tmp.path;
   {
     auto q = api::AlertQueue::open(path);
     REQUIRE(q.ok());
