@@ -507,8 +507,10 @@ void writeAlert(Writer& w, const store::Alert& a, TimePoint now) {
   writeKeyString(w, "leakspeed", a.leakspeed);
   writeKeyString(w, "machine_id", a.machine_id);
   writeKeyString(w, "message", a.message);
-  w.Key("meta");
-  writeMeta(w, a.meta);
+  if (!a.meta.empty()) {  // omitted when empty, as CrowdSec 1.4.6 does
+    w.Key("meta");
+    writeMeta(w, a.meta);
+  }
   w.Key("remediation");
   w.Bool(a.remediation);
   writeKeyString(w, "scenario", a.scenario);

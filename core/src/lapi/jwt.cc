@@ -117,6 +117,11 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
       out.push_back(static_cast<char>((acc >> bits) & 0xff));
     }
   }
+  // Canonical only: the unused low bits of the last character must be zero, so one token has
+  // one spelling (no variant of a signature verifies).
+  if ((acc & ((1u << bits) - 1)) != 0) {
+    return std::nullopt;
+  }
   return out;
 }
 

@@ -18,6 +18,8 @@ TEST_CASE("jwt: base64url round trips and refuses foreign characters", "[lapi]")
   CHECK(*base64UrlDecode("Zm9vYg==") == "foob");
   CHECK_FALSE(base64UrlDecode("Zm9v+").has_value());
   CHECK_FALSE(base64UrlDecode("Z").has_value());
+  CHECK_FALSE(base64UrlDecode("Zh").has_value());   // "f" is "Zg": non-zero unused bits
+  CHECK_FALSE(base64UrlDecode("Zm9").has_value());  // "fo" is "Zm8"
   std::string all;
   for (int i = 0; i < 256; ++i) {
     all.push_back(static_cast<char>(i));
@@ -50,6 +52,16 @@ TEST_CASE("jwt: HS256 tokens sign, verify, expire and resist tampering", "[lapi]
   CHECK(err == JwtError::BadSignature);
   CHECK_FALSE(JwtCodec(std::string(64, 't')).verify(token, 1500, &err));
   CHECK(err == JwtError::BadSignature);
+  // Every other spelling of the last signature character is refused (canonical base64url).
+  for (const char c :
+       std::string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")) {
+    if (c == token.back()) {
+      continue;
+    }
+    std::string variant = token;
+    variant.back() = c;
+    CHECK_FALSE(codec.verify(variant, 1500, &err));
+  }
   for (const std::string bad : {"", "a", "a.b", "a.b.c.d", "!.!.!", "e30.e30.", "e30.e30.e30"}) {
     CHECK_FALSE(codec.verify(bad, 1500, &err));
   }
@@ -166,7 +178,7 @@ TEST_CASE("json: bouncer decisions and alerts in the wire shape", "[lapi]") {
   CHECK(renderAlert(a, now) ==
         R"({"capacity":0,"created_at":"2027-01-15T08:00:00Z","decisions":null,"events":null,)"
         R"("events_count":0,"id":3,"labels":null,"leakspeed":"","machine_id":"m","message":"",)"
-        R"("meta":null,"remediation":false,"scenario":"s","scenario_hash":"",)"
+        R"("remediation":false,"scenario":"s","scenario_hash":"",)"
         R"("scenario_version":"","simulated":false,"source":{"scope":"Ip","value":"192.0.2.1"},)"
         R"("start_at":"2027-01-15 08:00:00 +0000 UTC","stop_at":"2027-01-15 08:00:00 +0000 UTC",)"
         R"("uuid":"u"})");

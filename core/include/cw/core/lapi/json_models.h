@@ -52,7 +52,7 @@ std::string renderBouncerDecisions(const std::vector<store::Decision>& decisions
 
 /// One alert as GET /v1/alerts[/{id}] returns it: created_at RFC3339, start_at/stop_at and event
 /// timestamps in Go's default time format (CrowdSec 1.4.6 on the wire), decisions with their
-/// remaining duration and `until`, empty lists as `null`.
+/// remaining duration and `until`, empty lists as `null` (alert `meta`: omitted when empty).
 std::string renderAlert(const store::Alert& alert, TimePoint now);
 
 /// `[alert,...]`, or `null` when empty.

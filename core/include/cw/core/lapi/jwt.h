@@ -47,8 +47,8 @@ class JwtCodec {
 
 /// base64url without padding (RFC 4648 §5).
 std::string base64UrlEncode(std::string_view bytes);
-/// Decodes base64url (padding optional); nullopt on a character outside the alphabet or a bad
-/// length.
+/// Decodes base64url (padding optional); nullopt on a character outside the alphabet, a bad
+/// length or non-zero unused bits in the last character (non-canonical spelling).
 std::optional<std::string> base64UrlDecode(std::string_view text);
 
 }  // namespace cw::core::lapi
