@@ -161,7 +161,7 @@ void Server::Impl::usageMetrics(Call& call) {
   doc.Parse<kBodyParseFlags>(call.body.data(), call.body.size());
   if (doc.HasParseError()) {
     bump(counters.bad_bodies);
-    message(call, 400, jsonParseErrorMessage(doc));
+    message(call, 400, jsonParseErrorMessage(doc, call.body));
     return;
   }
   if (!doc.IsObject()) {
@@ -252,7 +252,7 @@ void Server::Impl::checkAllowlistBulk(Call& call) {
   doc.Parse<kBodyParseFlags>(call.body.data(), call.body.size());
   if (doc.HasParseError()) {
     bump(counters.bad_bodies);
-    message(call, 400, jsonParseErrorMessage(doc));
+    message(call, 400, jsonParseErrorMessage(doc, call.body));
     return;
   }
   const Value* targets = nullptr;

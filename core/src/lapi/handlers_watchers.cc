@@ -72,7 +72,7 @@ void Server::Impl::registerWatcher(Call& call) {
   doc.Parse<kBodyParseFlags>(call.body.data(), call.body.size());
   if (doc.HasParseError()) {
     bump(counters.bad_bodies);
-    message(call, 400, jsonParseErrorMessage(doc));
+    message(call, 400, jsonParseErrorMessage(doc, call.body));
     return;
   }
   if (!doc.IsObject()) {
@@ -202,7 +202,7 @@ void Server::Impl::login(Call& call) {
 
   if (doc.HasParseError()) {
     bump(counters.bad_bodies);
-    fail("missing: " + jsonParseErrorMessage(doc));
+    fail("missing: " + jsonParseErrorMessage(doc, call.body));
     return;
   }
   if (!doc.IsObject()) {

@@ -605,7 +605,7 @@ ParsedAlerts parseAlerts(std::string_view body, TimePoint now) {
   rapidjson::Document doc;
   doc.Parse<kBodyParseFlags>(body.data(), body.size());
   if (doc.HasParseError()) {
-    out.error = {400, jsonParseErrorMessage(doc)};
+    out.error = {400, jsonParseErrorMessage(doc, body)};
     return out;
   }
   if (!doc.IsArray()) {

@@ -5,6 +5,7 @@
 #include <rapidjson/error/en.h>
 
 #include <string>
+#include <string_view>
 
 // Helpers shared by the LAPI's source files (not installed, not part of the API).
 namespace cw::core::lapi {
@@ -14,10 +15,15 @@ namespace cw::core::lapi {
 inline constexpr unsigned kBodyParseFlags =
     rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 
-/// "EOF" for an empty body (as Go's decoder says), else "invalid JSON at offset N: <reason>".
-inline std::string jsonParseErrorMessage(const rapidjson::Document& doc) {
-  if (doc.GetParseError() == rapidjson::kParseErrorDocumentEmpty) {
-    return "EOF";
+/// The message Go's encoding/json Decoder gives for a syntax error in `body` ("invalid character
+/// 'e' in literal true (expecting 'r')", "unexpected EOF", "EOF" for an empty body); "" when Go
+/// would have read it (RapidJSON refuses more: invalid UTF-8, huge numbers, trailing data).
+std::string goJsonSyntaxError(std::string_view body);
+
+/// Go's words for a syntax error when it has some, else "invalid JSON at offset N: <reason>".
+inline std::string jsonParseErrorMessage(const rapidjson::Document& doc, std::string_view body) {
+  if (std::string go = goJsonSyntaxError(body); !go.empty()) {
+    return go;
   }
   return "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
          rapidjson::GetParseError_En(doc.GetParseError());

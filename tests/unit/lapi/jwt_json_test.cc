@@ -184,3 +184,35 @@ TEST_CASE("json: bouncer decisions and alerts in the wire shape", "[lapi]") {
         R"("uuid":"u"})");
   CHECK(messageJson("a \"quoted\"\nline") == R"({"message":"a \"quoted\"\nline"})");
 }
+
+TEST_CASE("json: syntax errors are worded as Go's encoding/json words them", "[lapi]") {
+  const auto message = [](const std::string& body) {
+    auto parsed = parseAlerts(body, TimePoint::fromUnixNanos(0));
+    REQUIRE_FALSE(parsed.ok);
+    CHECK(parsed.error.status == 400);
+    return parsed.error.message;
+  };
+  CHECK(message("test") == "invalid character 'e' in literal true (expecting 'r')");
+  CHECK(message("nul") == "unexpected EOF");
+  CHECK(message("") == "EOF");
+  CHECK(message(" \n") == "EOF");
+  CHECK(message("[{") == "unexpected EOF");
+  CHECK(message("{nope") == "invalid character 'n' looking for beginning of object key string");
+  CHECK(message("[1,]") == "invalid character ']' looking for beginning of value");
+  CHECK(message(R"([{"a" 1}])") == "invalid character '1' after object key");
+  CHECK(message(R"([{"a":1 "b"}])") == "invalid character '\"' after object key:value pair");
+  CHECK(message("[1 2]") == "invalid character '2' after array element");
+  CHECK(message("[\"a\tb\"]") == "invalid character '\\t' in string literal");
+  CHECK(message(R"(["\q"])") == "invalid character 'q' in string escape code");
+  CHECK(message(R"(["\u12G4"])") == "invalid character 'G' in \\u hexadecimal character escape");
+  CHECK(message("[-a]") == "invalid character 'a' in numeric literal");
+  CHECK(message("[1.x]") == "invalid character 'x' after decimal point in numeric literal");
+  CHECK(message("[1e+]") == "invalid character ']' in exponent of numeric literal");
+  CHECK(message("[\x01]") == "invalid character '\\x01' looking for beginning of value");
+  CHECK(message("['a']") == "invalid character '\\'' looking for beginning of value");
+  CHECK(message("[\xc3]") == "invalid character '\xc3\x83' looking for beginning of value");
+  // What Go's Decoder reads but RapidJSON refuses keeps RapidJSON's reason.
+  CHECK(message("[] x") ==
+        "invalid JSON at offset 3: The document root must not be followed by other values.");
+  CHECK(message("[1e400]") == "invalid JSON at offset 1: Number too big to be stored in double.");
+}
