@@ -166,7 +166,9 @@ void Server::Impl::usageMetrics(Call& call) {
   }
   if (!doc.IsObject()) {
     bump(counters.bad_bodies);
-    message(call, 400, "json: cannot unmarshal non-object into Go value of type models.AllMetrics");
+    message(call, 400,
+            std::string("json: cannot unmarshal ") + goKind(doc) +
+                " into Go value of type models.AllMetrics");
     return;
   }
   MetricsValidator validator;
@@ -180,8 +182,8 @@ void Server::Impl::usageMetrics(Call& call) {
     if (!it->value.IsArray()) {
       bump(counters.bad_bodies);
       message(call, 400,
-              std::string("json: cannot unmarshal into Go struct field AllMetrics.") + key +
-                  " of type array");
+              std::string("json: cannot unmarshal ") + goKind(it->value) +
+                  " into Go struct field AllMetrics." + key + " of type array");
       return;
     }
     const bool is_lp = std::string_view(key) == "log_processors";

@@ -78,8 +78,8 @@ void Server::Impl::registerWatcher(Call& call) {
   if (!doc.IsObject()) {
     bump(counters.bad_bodies);
     message(call, 400,
-            "json: cannot unmarshal non-object into Go value of type "
-            "models.WatcherRegistrationRequest");
+            std::string("json: cannot unmarshal ") + goKind(doc) +
+                " into Go value of type models.WatcherRegistrationRequest");
     return;
   }
   std::string type_error;
@@ -207,9 +207,8 @@ void Server::Impl::login(Call& call) {
   }
   if (!doc.IsObject()) {
     bump(counters.bad_bodies);
-    fail(
-        "missing: json: cannot unmarshal non-object into Go value of type "
-        "models.WatcherAuthRequest");
+    fail(std::string("missing: json: cannot unmarshal ") + goKind(doc) +
+         " into Go value of type models.WatcherAuthRequest");
     return;
   }
   std::string type_error;
@@ -220,15 +219,17 @@ void Server::Impl::login(Call& call) {
   bool has_scenarios = false;
   if (const auto it = doc.FindMember("scenarios"); it != doc.MemberEnd() && !it->value.IsNull()) {
     if (!it->value.IsArray()) {
-      type_error = type_error.empty() ? "json: cannot unmarshal into Go struct field "
-                                        "WatcherAuthRequest.scenarios of type []string"
-                                      : type_error;
+      if (type_error.empty()) {
+        type_error = std::string("json: cannot unmarshal ") + goKind(it->value) +
+                     " into Go struct field WatcherAuthRequest.scenarios of type []string";
+      }
     } else {
       for (const auto& v : it->value.GetArray()) {
         if (!v.IsString()) {
-          type_error = type_error.empty() ? "json: cannot unmarshal into Go struct field "
-                                            "WatcherAuthRequest.scenarios of type string"
-                                          : type_error;
+          if (type_error.empty()) {
+            type_error = std::string("json: cannot unmarshal ") + goKind(v) +
+                         " into Go struct field WatcherAuthRequest.scenarios of type string";
+          }
           break;
         }
         if (has_scenarios) {

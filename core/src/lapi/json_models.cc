@@ -19,26 +19,6 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr std::string_view kRfc3339Layout = "2006-01-02T15:04:05Z07:00";
 
-// Go's name of a JSON value's kind in "cannot unmarshal <kind> into ..." messages.
-const char* jsonKind(const Value& v) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType:
-      return "null";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType:
-      return "bool";
-    case rapidjson::kObjectType:
-      return "object";
-    case rapidjson::kArrayType:
-      return "array";
-    case rapidjson::kStringType:
-      return "string";
-    case rapidjson::kNumberType:
-      return "number";
-  }
-  return "value";
-}
-
 // Reads one alert, collecting type errors (fatal, 400) and missing required fields (500).
 class AlertReader {
  public:
@@ -185,7 +165,7 @@ class AlertReader {
 
   void setTypeError(const Value& v, const char* field, const char* go_type) {
     if (type_error_.empty()) {
-      type_error_ = std::string("json: cannot unmarshal ") + jsonKind(v) + numberText(v) +
+      type_error_ = std::string("json: cannot unmarshal ") + goKind(v) + numberText(v) +
                     " into Go struct field " + field + " of type " + go_type;
     }
   }
@@ -609,14 +589,14 @@ ParsedAlerts parseAlerts(std::string_view body, TimePoint now) {
     return out;
   }
   if (!doc.IsArray()) {
-    out.error = {400, std::string("json: cannot unmarshal ") + jsonKind(doc) +
+    out.error = {400, std::string("json: cannot unmarshal ") + goKind(doc) +
                           " into Go value of type models.AddAlertsRequest"};
     return out;
   }
   out.alerts.reserve(doc.Size());
   for (const Value& item : doc.GetArray()) {
     if (!item.IsObject()) {
-      out.error = {400, std::string("json: cannot unmarshal ") + jsonKind(item) +
+      out.error = {400, std::string("json: cannot unmarshal ") + goKind(item) +
                             " into Go value of type models.Alert"};
       return out;
     }

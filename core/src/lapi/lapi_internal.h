@@ -15,6 +15,26 @@ namespace cw::core::lapi {
 inline constexpr unsigned kBodyParseFlags =
     rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 
+/// Go's name of a JSON value's kind in "cannot unmarshal <kind> into ..." messages.
+inline const char* goKind(const rapidjson::Value& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+      return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+      return "bool";
+    case rapidjson::kObjectType:
+      return "object";
+    case rapidjson::kArrayType:
+      return "array";
+    case rapidjson::kStringType:
+      return "string";
+    case rapidjson::kNumberType:
+      return "number";
+  }
+  return "value";
+}
+
 /// The message Go's encoding/json Decoder gives for a syntax error in `body` ("invalid character
 /// 'e' in literal true (expecting 'r')", "unexpected EOF", "EOF" for an empty body); "" when Go
 /// would have read it (RapidJSON refuses more: invalid UTF-8, huge numbers, trailing data).

@@ -623,6 +623,26 @@ void Server::Impl::dispatch(const httplib::Request& req, httplib::Response& res,
       break;
     }
   }
+  if (route == nullptr && segs.size() > 1 && segs.back().empty()) {
+    // "/v1/alerts/": redirected to the path without the slash, as gin does (301 for GET, 307
+    // otherwise so that clients repeat the method and body).
+    const std::vector<std::string> trimmed(segs.begin(), segs.end() - 1);
+    for (const auto& r : routes) {
+      if (matchRoute(r, trimmed, nullptr)) {
+        if (reader != nullptr) {
+          readBody(call, kUnauthenticatedBodyLimit);
+        }
+        std::string location = req.path.substr(0, req.path.size() - 1);
+        const auto q = req.target.find('?');
+        if (q != std::string::npos) {
+          location += req.target.substr(q);
+        }
+        res.set_header("Location", location);
+        reply(call, req.method == "GET" || call.head ? 301 : 307, "");
+        return;
+      }
+    }
+  }
   if (route == nullptr) {
     // Drain a body nobody will read, so the connection stays in step.
     if (reader != nullptr) {

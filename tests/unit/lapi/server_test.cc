@@ -52,6 +52,16 @@ TEST_CASE("lapi: health, unknown routes 404 and wrong methods 405", "[lapi]") {
   auto trailing = l.client().Get("/v1/alerts/1/2");
   REQUIRE(trailing);
   CHECK(trailing->status == 404);
+  // A trailing slash is redirected, as gin does.
+  auto slash = l.client().Get("/health/?a=1");
+  REQUIRE(slash);
+  CHECK(slash->status == 301);
+  CHECK(slash->get_header_value("Location") == "/health?a=1");
+  auto slash_post = l.client().Post("/v1/alerts/", "[]", "application/json");
+  REQUIRE(slash_post);
+  CHECK(slash_post->status == 307);
+  CHECK(slash_post->get_header_value("Location") == "/v1/alerts");
+  CHECK(l.client().Get("/nothing/")->status == 404);
 
   auto put = l.client().Put("/v1/alerts", "[]", "application/json");
   REQUIRE(put);
@@ -66,11 +76,11 @@ TEST_CASE("lapi: health, unknown routes 404 and wrong methods 405", "[lapi]") {
   CHECK(head_delete_only->status == 405);
 
   const auto c = l.server().counters();
-  CHECK(c.requests == 6);
-  CHECK(c.not_found == 2);
+  CHECK(c.requests == 9);
+  CHECK(c.not_found == 3);
   CHECK(c.bad_method == 3);
   CHECK(c.status_2xx == 1);
-  CHECK(c.status_4xx == 5);
+  CHECK(c.status_4xx == 6);
 }
 
 TEST_CASE("lapi: machine login (User-Agent rule, unvalidated, wrong password, unknown)", "[lapi]") {
