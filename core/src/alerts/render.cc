@@ -13,6 +13,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "cw/core/alerts/json.h"
 #include "cw/core/common/time.h"
 
 namespace cw::core::alerts {
@@ -25,138 +26,6 @@ std::string sourceLabel(const event::Source& s) {
     return s.value;
   }
   return s.scope + ":" + s.value;
-}
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-// Length of the valid UTF-8 sequence at s[i], 0 when invalid (overlong, surrogate, > U+10FFFF).
-std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  if (c < 0x80) {
-    return 1;
-  }
-  std::size_t n = 0;
-  std::uint32_t cp = 0;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) {
-    return 0;
-  }
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) {
-      return 0;
-    }
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
-}
-
-// Log bytes reach alert meta unchanged, so they may be invalid UTF-8; JSON output replaces each
-// invalid byte with U+FFFD so that it stays parseable.
-void writeString(JsonWriter& w, const std::string& s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const std::size_t n = utf8SequenceLength(s, i);
-    if (n == 0) {
-      break;
-    }
-    i += n;
-  }
-  if (i == s.size()) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    return;
-  }
-  std::string fixed(s, 0, i);
-  while (i < s.size()) {
-    const std::size_t n = utf8SequenceLength(s, i);
-    if (n == 0) {
-      fixed += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      fixed.append(s, i, n);
-      i += n;
-    }
-  }
-  w.String(fixed.data(), static_cast<rapidjson::SizeType>(fixed.size()));
-}
-
-void writeField(JsonWriter& w, const char* key, const std::string& value) {
-  w.Key(key);
-  writeString(w, value);
-}
-
-void writeSource(JsonWriter& w, const event::Source& s) {
-  w.StartObject();
-  writeField(w, "scope", s.scope);
-  writeField(w, "value", s.value);
-  writeField(w, "ip", s.ip);
-  writeField(w, "range", s.range);
-  writeField(w, "as_name", s.as_name);
-  writeField(w, "as_number", s.as_number);
-  writeField(w, "cn", s.cn);
-  w.Key("latitude");
-  w.Double(s.latitude);
-  w.Key("longitude");
-  w.Double(s.longitude);
-  w.EndObject();
-}
-
-void writePairs(JsonWriter& w, const std::vector<std::pair<std::string, std::string>>& pairs) {
-  w.StartArray();
-  for (const auto& [k, v] : pairs) {
-    w.StartObject();
-    writeField(w, "key", k);
-    writeField(w, "value", v);
-    w.EndObject();
-  }
-  w.EndArray();
-}
-
-void writeAlert(JsonWriter& w, const event::Alert& a) {
-  w.StartObject();
-  writeField(w, "scenario", a.scenario);
-  writeField(w, "scenario_hash", a.scenario_hash);
-  writeField(w, "scenario_version", a.scenario_version);
-  writeField(w, "message", a.message);
-  w.Key("events_count");
-  w.Int(a.events_count);
-  writeField(w, "start_at", a.start_at);
-  writeField(w, "stop_at", a.stop_at);
-  w.Key("capacity");
-  w.Int(a.capacity);
-  writeField(w, "leakspeed", a.leakspeed);
-  w.Key("simulated");
-  w.Bool(a.simulated);
-  w.Key("remediation");
-  w.Bool(a.remediation);
-  w.Key("source");
-  writeSource(w, a.source);
-  w.Key("events");
-  w.StartArray();
-  for (const event::AlertEvent& e : a.events) {
-    w.StartObject();
-    writeField(w, "timestamp", e.timestamp);
-    w.Key("meta");
-    writePairs(w, e.meta);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
 }
 
 void writeStats(JsonWriter& w, const ReplayCounters& c) {
@@ -260,7 +129,7 @@ std::string renderJson(const std::vector<event::Alert>& alerts, const ReplayCoun
   w.Key("alerts");
   w.StartArray();
   for (const event::Alert& a : alerts) {
-    writeAlert(w, a);
+    writeAlertJson(w, a);
   }
   w.EndArray();
   w.Key("stats");
@@ -295,7 +164,7 @@ JsonStream::JsonStream(std::FILE* out) : state_(std::make_unique<State>(out)) {
 JsonStream::~JsonStream() = default;
 
 bool JsonStream::add(const event::Alert& alert) {
-  writeAlert(state_->writer, alert);
+  writeAlertJson(state_->writer, alert);
   state_->flush();
   return state_->ok;
 }

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "cw/core/apiclient/alert_json.h"
+#include "cw/core/alerts/json.h"
 
 namespace cw::core::apiclient {
 namespace {
@@ -200,7 +201,7 @@ Result<bool> AlertSender::enqueue(const std::vector<event::Alert>& alerts) {
   std::vector<std::string> objects;
   objects.reserve(alerts.size());
   for (const event::Alert& a : alerts) {
-    objects.push_back(alertToJson(a));
+    objects.push_back(alerts::alertToJson(a));
   }
   return enqueueJson(objects);
 }

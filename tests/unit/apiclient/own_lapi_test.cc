@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "cw/core/alerts/json.h"
 #include "cw/core/apiclient/alert_json.h"
 #include "cw/core/apiclient/client.h"
 #include "cw/core/apiclient/queue.h"
@@ -115,7 +116,7 @@ std::vector<store::Alert> storedAlerts(store::Store& db) {
 }  // namespace
 
 TEST_CASE("our alert JSON is what our LAPI's parser reads back", "[apiclient][lapi]") {
-  const auto parsed = lapi::parseAlerts(api::jsonArray({api::alertToJson(alertFor("192.0.2.7"))}),
+  const auto parsed = lapi::parseAlerts(api::jsonArray({cw::core::alerts::alertToJson(alertFor("192.0.2.7"))}),
                                         cw::core::nowUtc());
   REQUIRE(parsed.ok);
   REQUIRE(parsed.alerts.size() == 1);
@@ -146,7 +147,7 @@ TEST_CASE(
   auto client = clientFor(own.url());
   REQUIRE(client->heartbeat().ok());
   auto posted = client->postAlerts(api::jsonArray(
-      {api::alertToJson(alertFor("192.0.2.7")), api::alertToJson(alertFor("198.51.100.8"))}));
+      {cw::core::alerts::alertToJson(alertFor("192.0.2.7")), cw::core::alerts::alertToJson(alertFor("198.51.100.8"))}));
   REQUIRE(posted.ok());
   CHECK(posted->status == 201);
   CHECK(api::parseIds(posted->body).size() == 2);

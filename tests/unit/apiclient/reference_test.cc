@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "cw/core/alerts/json.h"
 #include "cw/core/apiclient/alert_json.h"
 #include "cw/core/apiclient/client.h"
 #include "cw/core/apiclient/queue.h"
@@ -94,8 +95,8 @@ TEST_CASE("login to CrowdSec 1.4.6's LAPI, heartbeat and alerts with profile dec
   REQUIRE(hb.ok());
 
   const std::string body =
-      api::jsonArray({api::alertToJson(alertFor("crowdsecurity/ssh-bf", "192.0.2.7", 3)),
-                      api::alertToJson(alertFor("crowdsecurity/ssh-slow-bf", "198.51.100.9", 2))});
+      api::jsonArray({cw::core::alerts::alertToJson(alertFor("crowdsecurity/ssh-bf", "192.0.2.7", 3)),
+                      cw::core::alerts::alertToJson(alertFor("crowdsecurity/ssh-slow-bf", "198.51.100.9", 2))});
   auto posted = client->postAlerts(body);
   REQUIRE(posted.ok());
   CHECK(posted->status == 201);
@@ -198,9 +199,9 @@ TEST_CASE("an alert the LAPI refuses as invalid is dropped and counted, the othe
   api::AlertSender sender(clientFor(lapi, kPassword), std::move(*queue));
   // The middle alert lacks every required field but the scenario.
   REQUIRE(sender
-              .enqueueJson({api::alertToJson(alertFor("crowdsecurity/ssh-bf", "192.0.2.10", 1)),
+              .enqueueJson({cw::core::alerts::alertToJson(alertFor("crowdsecurity/ssh-bf", "192.0.2.10", 1)),
                             R"({"scenario":"broken"})",
-                            api::alertToJson(alertFor("crowdsecurity/ssh-bf", "192.0.2.11", 1))})
+                            cw::core::alerts::alertToJson(alertFor("crowdsecurity/ssh-bf", "192.0.2.11", 1))})
               .ok());
   sender.start();
   sender.flushNow();
