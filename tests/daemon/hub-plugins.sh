@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# `crowdwall run` loads the plugins `cwcli plugins install` enabled (<config_dir>/plugins/
+# index.json, links into the hub dir) next to the packaged ones (plugin_dir), and not a plugin
+# `cwcli plugins remove` disabled whose file stays in the hub dir.
+#   usage: hub-plugins.sh CWCLI CROWDWALL FIXTURE_DIR PLUGIN_DIR
+set -eu
+CWCLI=$1
+CROWDWALL=$2
+FIXTURES=$3
+PLUGIN_DIR=$4
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+command -v python3 >/dev/null || { echo "skipped: python3 is not installed"; exit 77; }
+umask 022
+T=$(mktemp -d /tmp/cw-hub-plugins.XXXXXX)
+chmod 755 "$T"
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; [ -f "$T/err" ] && cat "$T/err"; exit 1; }
+
+# Our hub plus two plugins: fixture/good (a working acquisition plugin, source `fixture`) and
+# fixture/bad-abi-major (its descriptor says ABI 2.0: loading it would fail the start).
+cp -rL "$ROOT/hub" "$T/hub"
+mkdir -p "$T/hub/plugins/fixture" "$T/hub/plugins/acquisition"
+PLATFORM=linux-$(uname -m)
+for f in good bad_abi_major; do
+    cp "$FIXTURES/cw-fixture-$f.so" "$T/hub/plugins/acquisition/"
+    cat >"$T/hub/plugins/fixture/${f//_/-}.yaml" <<YAML
+kind: acquisition
+abi: "1.0"
+platform: $PLATFORM
+file: plugins/acquisition/cw-fixture-$f.so
+YAML
+done
+python3 "$ROOT/tools/hub-index" --hub "$T/hub" >/dev/null
+
+E="$T/etc"
+"$CWCLI" hub update --config-dir "$E" --source "$T/hub" >/dev/null
+"$CWCLI" collections install crowdwall/linux --config-dir "$E" >/dev/null
+"$CWCLI" plugins install fixture/good fixture/bad-abi-major --config-dir "$E" >/dev/null
+"$CWCLI" plugins remove fixture/bad-abi-major --config-dir "$E" >/dev/null
+[ -f "$E/hub/plugins/acquisition/cw-fixture-bad_abi_major.so" ] || fail "removed plugin's file left in the hub dir"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["plugins"]; assert sorted(p) == ["fixture/good"] and p["fixture/good"]["file"] == "acquisition/cw-fixture-good.so", p' \
+    "$E/plugins/index.json" || fail "loader index"
+
+cat >"$T/acquis.yaml" <<'YAML'
+source: fixture
+mode: cat
+lines:
+  - hub plugin line one
+  - hub plugin line two
+  - hub plugin line three
+labels:
+  type: syslog
+YAML
+# Agent only; its LAPI is not running (alerts would wait in the queue).
+cat >"$T/creds.yaml" <<'YAML'
+url: http://127.0.0.1:1/
+login: agent
+password: agent-password
+YAML
+write_config() {
+    cat >"$T/config.yaml" <<YAML
+common:
+  log_media: stdout
+  log_level: info
+config_paths:
+  config_dir: $E/
+  data_dir: $T/data/
+  patterns_dir: $ROOT/hub/patterns/
+  plugin_dir: $PLUGIN_DIR/
+crowdsec_service:
+  enable: true
+  acquisition_path: $T/acquis.yaml
+api:
+  client:
+    credentials_path: $T/creds.yaml
+  server:
+    enable: false
+$1
+YAML
+}
+
+# 1. The hub plugin serves `source: fixture`; its three lines reach the agent, which stops once
+#    the cat-mode source has finished.
+write_config ""
+timeout 60 "$CROWDWALL" run -c "$T/config.yaml" 2>"$T/err" || fail "crowdwall run exit status $?"
+grep -q "Agent stopped lines=3 alerts=0 sent=0 pending=0$" "$T/err" || fail "lines of the hub plugin"
+
+# 2. Disabled in config.yaml: not loaded, so `source: fixture` has no plugin.
+write_config "plugins:
+  disabled:
+    - fixture/good"
+set +e
+timeout 60 "$CROWDWALL" run -c "$T/config.yaml" 2>"$T/err"
+rc=$?
+set -e
+[ $rc = 1 ] || fail "disabled plugin: exit status $rc"
+grep -q "unknown source 'fixture': no enabled acquisition plugin serves it (available: file, journalctl, syslog)" "$T/err" \
+    || fail "disabled plugin: message"
+echo "hub-plugins: all checks passed"
