@@ -204,7 +204,7 @@ int runReplay(int argc, char** argv) {
     alert.meta.clear();
     rows.push_back(std::move(alert));
   };
-  auto result = dsn.empty() ? (*agent)->replay(input) : replayDsn(**agent, dsn, plugin_dir, input);
+  auto result = dsn.empty() ? (*agent)->replay(input) : replayDsn(**agent, dsn, plugin_dir, hub_dir, input);
   if (!result) {
     printErrors(result.error().message);
     return 1;

@@ -37,11 +37,13 @@ std::string defaultPluginDir() {
 
 core::Result<core::agent::ReplayResult> replayDsn(core::agent::Agent& agent, const std::string& dsn,
                                                   const std::string& plugin_dir,
+                                                  const std::string& hub_dir,
                                                   const core::agent::ReplayInput& input) {
   core::acquisition::DsnOptions options;
   options.dsn = dsn;
   options.plugin_dir = plugin_dir.empty() ? defaultPluginDir() : plugin_dir;
-  options.index_path = options.plugin_dir + "/index.json";
+  options.index_path = hub_dir.empty() ? options.plugin_dir + "/index.json"
+                                       : (fs::path(hub_dir) / "plugins/index.json").string();
   options.labels.set("type", input.type);
   for (const auto& [k, v] : input.labels) {
     options.labels.set(k, v);

@@ -60,6 +60,10 @@ agent::AgentConfig agentConfig(const config::Config& cfg, const scenarios::Simul
   return ac;
 }
 
+std::string installedPluginIndex(const config::Config& cfg) {
+  return (fs::path(cfg.config_paths.config_dir) / "plugins" / "index.json").string();
+}
+
 // Names of the enabled scenarios, sent at login as CrowdSec's agent does.
 std::vector<std::string> scenarioNames(const std::string& config_dir) {
   std::vector<std::string> names;
@@ -284,7 +288,10 @@ struct Daemon::Impl {
     lo.acquis_dir = cfg.agent.acquisition_dir;
     lo.state_dir = state_dir;
     lo.plugin_dir = cfg.config_paths.plugin_dir;
-    lo.index_path = cfg.config_paths.index_path;
+    // Next to the packaged plugins: those `cwcli plugins install` enabled, linked under
+    // <config_dir>/plugins and listed in its index.json (a plugin removed from there, even if
+    // its file stays in the hub dir, is not loaded).
+    lo.index_path = installedPluginIndex(cfg);
     lo.enabled_plugins = cfg.plugins.enabled;
     lo.disabled_plugins = cfg.plugins.disabled;
     auto s = acquisition::Sources::load(lo);

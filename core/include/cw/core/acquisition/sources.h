@@ -42,8 +42,9 @@ struct LoadOptions {
   std::string acquis_dir;   ///< acquis.d; *.yaml and *.yml, in name order
   std::string state_dir;    ///< where positions and cursors are kept across restarts
   std::string plugin_dir;   ///< our plugins and their index.json (abi, sha256)
-  std::string index_path;   ///< the hub's .index.json: adds the plugins installed from the hub
-                            ///< (files relative to the hub); may be empty
+  std::string index_path;   ///< another index, optional (the daemon passes
+                            ///< <config_dir>/plugins/index.json, the plugins cwcli enabled):
+                            ///< files relative to its folder, absent ones skipped; may be empty
   std::vector<std::string> enabled_plugins;   ///< empty = all declared
   std::vector<std::string> disabled_plugins;  ///< never loaded
 };
