@@ -51,11 +51,29 @@ void appendError(std::string& all, const std::string& message) {
   all += message;
 }
 
+// Grok patterns: config_paths.patterns_dir (default <config_dir>/patterns), which no cwcli
+// command fills; when it does not exist, the packaged patterns of our hub
+// (<prefix>/share/crowdwall/hub/patterns). An existing folder is used as it is, errors included.
+std::string patternsDir(const config::Config& cfg) {
+  const std::string& configured = cfg.config_paths.patterns_dir;
+  std::error_code ec;
+  if (configured.empty() || fs::exists(configured, ec)) {
+    return configured;
+  }
+  const std::string packaged = (fs::path(hub::defaultHubDir()) / "patterns").string();
+  if (!fs::is_directory(packaged, ec)) {
+    return configured;  // the agent reports the missing folder
+  }
+  spdlog::info("Grok patterns: {} does not exist, using the packaged ones in {}", configured,
+               packaged);
+  return packaged;
+}
+
 agent::AgentConfig agentConfig(const config::Config& cfg, const scenarios::Simulation& sim) {
   agent::AgentConfig ac;
   ac.hub_dir = cfg.config_paths.config_dir;
   ac.data_dir = cfg.config_paths.data_dir;
-  ac.patterns_dir = cfg.config_paths.patterns_dir;
+  ac.patterns_dir = patternsDir(cfg);
   ac.simulation = sim;
   return ac;
 }

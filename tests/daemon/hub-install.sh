@@ -1,9 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# `crowdwall run` loads the plugins `cwcli plugins install` enabled (<config_dir>/plugins/
-# index.json, links into the hub dir) next to the packaged ones (plugin_dir), and not a plugin
-# `cwcli plugins remove` disabled whose file stays in the hub dir.
-#   usage: hub-plugins.sh CWCLI CROWDWALL FIXTURE_DIR PLUGIN_DIR
+# `crowdwall run` on a config dir filled by cwcli:
+# - it loads the plugins `cwcli plugins install` enabled (<config_dir>/plugins/index.json, links
+#   into the hub dir) next to the packaged ones (plugin_dir), and not a plugin `cwcli plugins
+#   remove` disabled whose file stays in the hub dir, nor one disabled in config.yaml;
+# - grok patterns: without <config_dir>/patterns (nothing installs it) the packaged ones of our
+#   hub are used, said in one info line; an existing but broken folder is an error.
+#   usage: hub-install.sh CWCLI CROWDWALL FIXTURE_DIR PLUGIN_DIR
 set -eu
 CWCLI=$1
 CROWDWALL=$2
@@ -13,7 +16,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 command -v python3 >/dev/null || { echo "skipped: python3 is not installed"; exit 77; }
 umask 022
-T=$(mktemp -d /tmp/cw-hub-plugins.XXXXXX)
+T=$(mktemp -d /tmp/cw-hub-install.XXXXXX)
 chmod 755 "$T"
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; [ -f "$T/err" ] && cat "$T/err"; exit 1; }
@@ -67,7 +70,7 @@ common:
 config_paths:
   config_dir: $E/
   data_dir: $T/data/
-  patterns_dir: $ROOT/hub/patterns/
+$PATTERNS_LINE
   plugin_dir: $PLUGIN_DIR/
 crowdsec_service:
   enable: true
@@ -81,6 +84,7 @@ $1
 YAML
 }
 
+PATTERNS_LINE="  patterns_dir: $ROOT/hub/patterns/"
 # 1. The hub plugin serves `source: fixture`; its three lines reach the agent, which stops once
 #    the cat-mode source has finished.
 write_config ""
@@ -98,4 +102,26 @@ set -e
 [ $rc = 1 ] || fail "disabled plugin: exit status $rc"
 grep -q "unknown source 'fixture': no enabled acquisition plugin serves it (available: file, journalctl, syslog)" "$T/err" \
     || fail "disabled plugin: message"
-echo "hub-plugins: all checks passed"
+# 3. No patterns_dir and no <config_dir>/patterns: our hub's packaged patterns
+#    (defaultHubDir(): $CROWDWALL_HUB here, <prefix>/share/crowdwall/hub when installed).
+PATTERNS_LINE=""
+write_config ""
+CROWDWALL_HUB="$T/hub" timeout 60 "$CROWDWALL" run -c "$T/config.yaml" 2>"$T/err" \
+    || fail "fallback patterns: exit status $?"
+[ "$(grep -c 'Grok patterns:' "$T/err")" = 1 ] || fail "fallback patterns: one log line"
+grep -q "\[info\] Grok patterns: $E/patterns does not exist, using the packaged ones in $T/hub/patterns$" "$T/err" \
+    || fail "fallback patterns: log line"
+grep -q "Agent stopped lines=3 alerts=0 sent=0 pending=0$" "$T/err" || fail "fallback patterns: lines"
+
+# 4. <config_dir>/patterns exists but is broken: an error, no fallback.
+mkdir "$E/patterns"
+printf 'BROKEN x\nBROKEN y\n' >"$E/patterns/local"
+set +e
+CROWDWALL_HUB="$T/hub" timeout 60 "$CROWDWALL" run -c "$T/config.yaml" 2>"$T/err"
+rc=$?
+set -e
+[ $rc = 1 ] || fail "broken patterns: exit status $rc"
+grep -q "^crowdwall: grok patterns $E/patterns: $E/patterns/local:2: grok pattern 'BROKEN' is already defined$" "$T/err" \
+    || fail "broken patterns: message"
+! grep -q "Grok patterns:" "$T/err" || fail "broken patterns: no fallback"
+echo "hub-install: all checks passed"
