@@ -263,6 +263,28 @@ void Server::Impl::install(httplib::Server& server, bool from_socket) {
   server.Put(".*", with_body);
   server.Patch(".*", with_body);
   server.Delete(".*", with_body);
+  // GET, HEAD and OPTIONS bodies would be read whole by httplib before any handler: anything
+  // over the unauthenticated limit is refused before it is read.
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+        req.method == "DELETE") {
+      return httplib::Server::HandlerResponse::Unhandled;  // read by readBody()
+    }
+    const std::string length = req.get_header_value("Content-Length");
+    std::uint64_t n = 0;
+    const auto [p, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
+    const bool too_long = !length.empty() && (ec != std::errc() || n > kUnauthenticatedBodyLimit);
+    if (!too_long && req.get_header_value("Transfer-Encoding").empty()) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    bump(counters.requests);
+    bump(counters.bodies_too_large);
+    bump(counters.status_4xx);
+    res.status = 413;
+    res.set_header("Connection", "close");
+    res.set_content(messageJson("http: request body too large"), kJsonContentType);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   server.set_exception_handler(
       [this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         try {

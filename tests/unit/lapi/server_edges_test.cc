@@ -202,7 +202,19 @@ TEST_CASE("lapi: body limits before parsing, gzip bodies", "[lapi]") {
       l.client().Post("/v1/alerts", hz, gzip(std::string(51u << 20, ' ')), "application/json");
   REQUIRE(over_gz);
   CHECK(over_gz->status == 413);
-  CHECK(l.server().counters().bodies_too_large == 3);
+  // A GET carrying a large body is refused before the body is read.
+  {
+    httplib::Client raw("127.0.0.1", l.server().port());
+    httplib::Request req;
+    req.method = "GET";
+    req.path = "/health";
+    req.headers = {{"Content-Length", std::to_string(3u << 20)}};
+    auto res = raw.send(req);  // announces 3 MiB, sends none: only the refusal can answer
+    REQUIRE(res);
+    CHECK(res->status == 413);
+    CHECK(res->body == R"({"message":"http: request body too large"})");
+  }
+  CHECK(l.server().counters().bodies_too_large == 4);
   auto health = l.client().Get("/health");
   REQUIRE(health);
   CHECK(health->status == 200);
