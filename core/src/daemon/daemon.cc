@@ -99,6 +99,7 @@ std::vector<std::string> scenarioNames(const std::string& config_dir) {
 
 struct Daemon::Impl {
   config::Config cfg;
+  DaemonOptions options;
   bool run_agent = false;
   bool run_server = false;
 
@@ -355,9 +356,11 @@ struct Daemon::Impl {
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Daemon::~Daemon() { stop(); }
 
-Result<std::unique_ptr<Daemon>> Daemon::create(const config::Config& config) {
+Result<std::unique_ptr<Daemon>> Daemon::create(const config::Config& config,
+                                               const DaemonOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->cfg = config;
+  impl->options = options;
   impl->run_agent = config.agent.enabled;
   impl->run_server = config.server.enabled;
   if (!impl->run_agent && !impl->run_server) {
@@ -395,7 +398,7 @@ Result<bool> Daemon::start() {
   }
   d.started = true;
   if (d.run_server) {
-    auto ok = d.lapi.start();
+    auto ok = d.lapi.start(d.cfg.db, d.options.flush_interval);
     if (!ok) {
       return ok;
     }
@@ -481,6 +484,8 @@ DaemonStats Daemon::stats() const {
   s.lines_dropped = impl_->n_dropped;
   s.alerts = impl_->n_alerts;
   s.reloads = impl_->n_reloads;
+  s.db_flushes = impl_->lapi.flushes;
+  s.db_flushed_alerts = impl_->lapi.flushed_alerts;
   if (impl_->sender) {
     const apiclient::SenderStats ss = impl_->sender->stats();
     s.alerts_sent = ss.sent;

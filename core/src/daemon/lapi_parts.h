@@ -3,10 +3,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
+#include "cw/core/common/time.h"
 #include "cw/core/config/config.h"
 #include "cw/core/decisions/profiles.h"
 #include "cw/core/expr/services.h"
@@ -47,13 +53,72 @@ struct LapiParts {
     return true;
   }
 
-  Result<bool> start() { return server->start(); }
+  /// Starts the server, then the flush of db_config.flush: once now, then every
+  /// `flush_interval` until stop() (nothing when neither max_items nor max_age is set).
+  Result<bool> start(const config::DbConfig& db, std::chrono::milliseconds flush_interval) {
+    auto ok = server->start();
+    if (!ok) {
+      return ok;
+    }
+    if (db.flush_max_items || db.flush_max_age) {
+      flush(db);
+      flusher = std::thread([this, db, flush_interval] {
+        std::unique_lock lock(flush_mutex);
+        while (!flush_cv.wait_for(lock, flush_interval, [this] { return flush_stop; })) {
+          lock.unlock();
+          flush(db);
+          lock.lock();
+        }
+      });
+    }
+    return true;
+  }
+
+  /// One flush, logged with its count; a failure is logged and the service goes on.
+  void flush(const config::DbConfig& db) {
+    auto r = store->flush(db.flush_max_items, db.flush_max_age, nowUtc());
+    const std::string items = db.flush_max_items ? std::to_string(*db.flush_max_items) : "-";
+    const std::string age = db.flush_max_age ? formatGoDuration(*db.flush_max_age) : "-";
+    if (!r) {
+      spdlog::error("Database flush failed max_items={} max_age={}: {}", items, age,
+                    r.error().message);
+      return;
+    }
+    ++flushes;
+    flushed_alerts += r->alerts_deleted;
+    spdlog::info("Database flush alerts_deleted={} max_items={} max_age={}", r->alerts_deleted,
+                 items, age);
+  }
 
   void stop() {
+    stopFlusher();
     if (server) {
       server->stop();
     }
   }
+
+  void stopFlusher() {
+    {
+      std::lock_guard lock(flush_mutex);
+      flush_stop = true;
+    }
+    flush_cv.notify_all();
+    if (flusher.joinable()) {
+      flusher.join();
+    }
+  }
+
+  LapiParts() = default;
+  ~LapiParts() { stopFlusher(); }
+  LapiParts(const LapiParts&) = delete;
+  LapiParts& operator=(const LapiParts&) = delete;
+
+  std::thread flusher;
+  std::mutex flush_mutex;
+  std::condition_variable flush_cv;
+  bool flush_stop = false;
+  std::atomic<std::uint64_t> flushes{0};        ///< flushes done
+  std::atomic<std::int64_t> flushed_alerts{0};  ///< alerts they deleted
 };
 
 }  // namespace cw::core::daemon

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,19 +19,28 @@ namespace cw::core::daemon {
 
 /// Counters for logs and tests.
 struct DaemonStats {
-  std::uint64_t lines = 0;          ///< lines the agent processed
-  std::uint64_t lines_dropped = 0;  ///< lines lost because the agent's queue stayed full
-  std::uint64_t alerts = 0;         ///< alerts the agent raised and queued
-  std::uint64_t reloads = 0;        ///< successful hub reloads
-  std::uint64_t alerts_sent = 0;    ///< alerts the LAPI acknowledged
-  std::size_t alerts_pending = 0;   ///< alerts waiting in the on-disk queue
+  std::uint64_t lines = 0;             ///< lines the agent processed
+  std::uint64_t lines_dropped = 0;     ///< lines lost because the agent's queue stayed full
+  std::uint64_t alerts = 0;            ///< alerts the agent raised and queued
+  std::uint64_t reloads = 0;           ///< successful hub reloads
+  std::uint64_t alerts_sent = 0;       ///< alerts the LAPI acknowledged
+  std::size_t alerts_pending = 0;      ///< alerts waiting in the on-disk queue
+  std::uint64_t db_flushes = 0;        ///< db_config.flush runs done by the LAPI side
+  std::int64_t db_flushed_alerts = 0;  ///< alerts they deleted
+};
+
+/// Internal knobs, for tests.
+struct DaemonOptions {
+  /// Period of the LAPI's database flush (db_config.flush), which also runs once at start.
+  std::chrono::milliseconds flush_interval{std::chrono::minutes(10)};
 };
 
 class Daemon {
  public:
   /// Loads every part the configuration enables (hub items, acquisition, credentials, store,
   /// profiles). Every problem found is listed in the error.
-  static Result<std::unique_ptr<Daemon>> create(const config::Config& config);
+  static Result<std::unique_ptr<Daemon>> create(const config::Config& config,
+                                                const DaemonOptions& options = {});
 
   /// Starts the LAPI server first, then the alert sender, the agent thread and the sources.
   Result<bool> start();
