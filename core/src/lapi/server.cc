@@ -818,6 +818,11 @@ Result<std::unique_ptr<Server>> Server::create(const config::Config& config, sto
     problems.push_back("api.server.auto_registration: token must be at least 32 characters");
   }
   if (s.tls.enabled()) {
+    const std::string& v = s.tls.client_verification;
+    if (v != "NoClientCert" && v != "RequestClientCert" && v != "RequireAnyClientCert" &&
+        v != "VerifyClientCertIfGiven" && v != "RequireAndVerifyClientCert") {
+      problems.push_back("api.server.tls: unknown client_verification '" + v + "'");
+    }
     for (const auto* f : {&s.tls.cert_file, &s.tls.key_file}) {
       if (!readable(*f)) {
         problems.push_back("api.server.tls: cannot read '" + *f + "'");

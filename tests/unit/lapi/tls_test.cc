@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 
 #include "lapi_test_util.h"
@@ -75,6 +76,30 @@ void write(const KeyCert& kc, const std::filesystem::path& dir, const std::strin
   std::fclose(k);
 }
 
+// A CRL of `ca` revoking `revoked`.
+void writeCrl(const KeyCert& ca, const KeyCert& revoked, const std::filesystem::path& file) {
+  X509_CRL* crl = X509_CRL_new();
+  X509_CRL_set_version(crl, 1);
+  X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca.cert));
+  ASN1_TIME* now = ASN1_TIME_set(nullptr, std::time(nullptr) - 60);
+  ASN1_TIME* next = ASN1_TIME_set(nullptr, std::time(nullptr) + 86400);
+  X509_CRL_set1_lastUpdate(crl, now);
+  X509_CRL_set1_nextUpdate(crl, next);
+  X509_REVOKED* r = X509_REVOKED_new();
+  X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked.cert));
+  X509_REVOKED_set_revocationDate(r, now);
+  X509_CRL_add0_revoked(crl, r);
+  X509_CRL_sort(crl);
+  REQUIRE(X509_CRL_sign(crl, ca.key, EVP_sha256()) > 0);
+  FILE* f = std::fopen(file.c_str(), "w");
+  REQUIRE(f != nullptr);
+  PEM_write_X509_CRL(f, crl);
+  std::fclose(f);
+  ASN1_TIME_free(now);
+  ASN1_TIME_free(next);
+  X509_CRL_free(crl);
+}
+
 }  // namespace
 
 TEST_CASE("lapi: TLS, client certificates and their OUs", "[lapi]") {
@@ -97,6 +122,10 @@ TEST_CASE("lapi: TLS, client certificates and their OUs", "[lapi]") {
     write(bouncer, dir, "bouncer");
     write(stranger, dir, "stranger");
     write(foreign, dir, "foreign");
+    KeyCert revoked;
+    make(revoked, "revoked-cn", "bouncer-ou", &ca, false, 8);
+    write(revoked, dir, "revoked");
+    writeCrl(ca, revoked, dir / "ca.crl");
   }
   const auto path = [&](const std::string& f) { return (dir / f).string(); };
   addBouncer(*store, "keyed", "keyed-key");
@@ -174,5 +203,46 @@ TEST_CASE("lapi: TLS, client certificates and their OUs", "[lapi]") {
   auto again = anon->Get("/health");
   REQUIRE(again);
   CHECK(again->status == 200);
+
+  // RequireAndVerifyClientCert with a CRL: no certificate and a revoked one both fail the
+  // handshake; a valid one passes.
+  {
+    Lapi strict(*store, [&](config::Config& c) {
+      c.server.tls.cert_file = path("server.crt");
+      c.server.tls.key_file = path("server.key");
+      c.server.tls.ca_cert_path = path("ca.crt");
+      c.server.tls.crl_path = path("ca.crl");
+      c.server.tls.client_verification = "RequireAndVerifyClientCert";
+    });
+    auto to = [&](const std::string& who) {
+      auto c = who.empty()
+                   ? std::make_unique<httplib::SSLClient>("127.0.0.1", strict.server().port())
+                   : std::make_unique<httplib::SSLClient>("127.0.0.1", strict.server().port(),
+                                                          path(who + ".crt"), path(who + ".key"));
+      c->set_ca_cert_path(path("ca.crt").c_str());
+      return c;
+    };
+    CHECK_FALSE(to("")->Get("/health"));
+    CHECK_FALSE(to("revoked")->Get("/health"));
+    auto ok = to("bouncer")->Get("/health");
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+  }
+  // A bad client_verification value or an unreadable key is refused by create().
+  {
+    config::Config c;
+    c.server.listen_uri = "127.0.0.1:0";
+    c.server.tls.cert_file = path("server.crt");
+    c.server.tls.key_file = path("missing.key");
+    c.server.tls.client_verification = "Sometimes";
+    lapi::ServerOptions o;
+    o.jwt_secret = kSecret;
+    auto srv = lapi::Server::create(c, *store, nullptr, o);
+    REQUIRE_FALSE(srv.ok());
+    CHECK(srv.error().message ==
+          "api.server.tls: unknown client_verification 'Sometimes'\n"
+          "api.server.tls: cannot read '" +
+              path("missing.key") + "'");
+  }
   std::filesystem::remove_all(dir);
 }
