@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "admin_common.h"
+#include "cw/core/common/time.h"
 #include "cw/core/store/passwords.h"
 
 namespace po = boost::program_options;
@@ -53,6 +54,10 @@ int add(int argc, char** argv, const std::string& config_file) {
   core::store::Bouncer b;
   b.name = names[0];
   b.api_key_hash = core::store::hashApiKey(key);
+  // As cscli 1.4.6 does: last_pull starts at the creation time, so the bouncer's first poll
+  // without startup=true gets what changed since it was added, not the whole list.
+  b.created_at = core::nowUtc();
+  b.last_pull = b.created_at;
   if (auto r = (*ctx)->store->createBouncer(b); !r) {
     std::cerr << "cwcli bouncers add: " << r.error().message << "\n";
     return 1;

@@ -72,7 +72,11 @@ agent1,validated,password" "$(cw machines list -o raw | cut -d, -f1,4,6)"
 check "machines delete unknown" "cwcli machines delete: machine 'ghost' does not exist" \
     "$(cw machines delete ghost || true)"
 
+added_after=$(date +%s)
 check "bouncers add raw" "abc" "$(cw bouncers add fw --key abc -o raw)"
+# As cscli 1.4.6: last_pull is the creation time (a first delta poll is not a full dump).
+check "new bouncer's last_pull" "creation time" \
+    "$(db "SELECT CASE WHEN last_pull = created_at AND last_pull / 1000000000 >= $added_after THEN 'creation time' ELSE 'differs' END FROM bouncers WHERE name = 'fw'")"
 check "bouncer key stored as SHA-512" \
     "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f" \
     "$(db "SELECT api_key_hash FROM bouncers WHERE name = 'fw'")"
