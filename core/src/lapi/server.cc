@@ -439,6 +439,20 @@ bool Server::Impl::readBody(Call& call, std::size_t limit) {
   return true;
 }
 
+void Server::Impl::drainBody(Call& call, std::size_t limit) {
+  if (call.reader == nullptr) {
+    return;
+  }
+  std::size_t seen = 0;
+  (*call.reader)([&](const char*, std::size_t len) {
+    seen += len;
+    return seen <= limit;
+  });
+  if (seen > limit) {
+    call.res.set_header("Connection", "close");
+  }
+}
+
 std::string Server::Impl::extractToken(const Call& call) const {
   const std::string auth = call.req.get_header_value("Authorization");
   if (auth.size() > 7 && auth.compare(0, 7, "Bearer ") == 0) {
@@ -651,9 +665,7 @@ void Server::Impl::dispatch(const httplib::Request& req, httplib::Response& res,
     const std::vector<std::string> trimmed(segs.begin(), segs.end() - 1);
     for (const auto& r : routes) {
       if (matchRoute(r, trimmed, nullptr)) {
-        if (reader != nullptr) {
-          readBody(call, kUnauthenticatedBodyLimit);
-        }
+        drainBody(call, kUnauthenticatedBodyLimit);
         std::string location = req.path.substr(0, req.path.size() - 1);
         const auto q = req.target.find('?');
         if (q != std::string::npos) {
@@ -667,9 +679,7 @@ void Server::Impl::dispatch(const httplib::Request& req, httplib::Response& res,
   }
   if (route == nullptr) {
     // Drain a body nobody will read, so the connection stays in step.
-    if (reader != nullptr) {
-      readBody(call, kUnauthenticatedBodyLimit);
-    }
+    drainBody(call, kUnauthenticatedBodyLimit);
     if (path_known) {
       bump(counters.bad_method);
       std::string allow;
@@ -706,9 +716,10 @@ void Server::Impl::dispatch(const httplib::Request& req, httplib::Response& res,
   if (ok && reader != nullptr) {
     ok = readBody(
         call, route->auth == AuthKind::None ? kUnauthenticatedBodyLimit : kAuthenticatedBodyLimit);
-  } else if (!ok && reader != nullptr) {
-    // Refused before reading: do not keep a half-read connection.
-    res.set_header("Connection", "close");
+  } else if (!ok) {
+    // Refused before reading: the body is read and dropped (up to the unauthenticated limit) so
+    // that the client, still sending it, reads our answer rather than a reset connection.
+    drainBody(call, kUnauthenticatedBodyLimit);
   }
   if (ok) {
     (this->*(route->fn))(call);

@@ -105,6 +105,7 @@ struct Server::Impl {
   bool authenticateApiKey(Call& call);
   bool authenticateTlsBouncer(Call& call, const PeerCert& cert);
   bool readBody(Call& call, std::size_t limit);
+  void drainBody(Call& call, std::size_t limit);  ///< reads and drops; closes when over limit
   bool isTrusted(const Call& call) const;
   std::string clientIp(const httplib::Request& req, bool from_socket) const;
   Result<bool> setupTls(httplib::Server*& out);

@@ -202,6 +202,13 @@ TEST_CASE("lapi: body limits before parsing, gzip bodies", "[lapi]") {
       l.client().Post("/v1/alerts", hz, gzip(std::string(51u << 20, ' ')), "application/json");
   REQUIRE(over_gz);
   CHECK(over_gz->status == 413);
+  // A refused token with a 1 MiB body: the client reads the 401, not a reset connection.
+  for (int i = 0; i < 3; ++i) {
+    auto refused = l.client().Post("/v1/alerts", {{"Authorization", "Bearer bad"}},
+                                   std::string(1u << 20, ' '), "application/json");
+    REQUIRE(refused);
+    CHECK(refused->status == 401);
+  }
   // A GET carrying a large body is refused before the body is read.
   {
     httplib::Client raw("127.0.0.1", l.server().port());
