@@ -216,3 +216,58 @@ TEST_CASE("json: syntax errors are worded as Go's encoding/json words them", "[l
         "invalid JSON at offset 3: The document root must not be followed by other values.");
   CHECK(message("[1e400]") == "invalid JSON at offset 1: Number too big to be stored in double.");
 }
+
+TEST_CASE("json: mutated alert bodies are parsed or refused with 400/500, never crash", "[lapi]") {
+  const std::string valid =
+      R"([{"capacity":5,"decisions":[{"duration":"4h","origin":"crowdsec","scenario":"s",)"
+      R"("scope":"Ip","type":"ban","value":"192.0.2.1"}],"events":[{"meta":[{"key":"k",)"
+      R"("value":"v"}],"timestamp":"2026-01-05T10:00:05Z"}],"events_count":6,"labels":["a"],)"
+      R"("leakspeed":"10s","message":"m","remediation":true,"scenario":"s","scenario_hash":"h",)"
+      R"("scenario_version":"0.1","simulated":false,"source":{"ip":"192.0.2.1","scope":"Ip",)"
+      R"("value":"192.0.2.1","latitude":1.5},"start_at":"2026-01-05T10:00:00Z",)"
+      R"("stop_at":"2026-01-05T10:00:05Z"}])";
+  REQUIRE(parseAlerts(valid, TimePoint::fromUnixNanos(0)).ok);
+  const std::string alphabet = "[]{}\":,0123456789.eE+-tfnulrs\\\x01\xff\xc3 ";
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;  // fixed seed: reproducible
+  const auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  int parsed = 0;
+  int refused = 0;
+  for (int i = 0; i < 5000; ++i) {
+    std::string body = valid;
+    const int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = next() % body.size();
+      switch (next() % 3) {
+        case 0:
+          body[at] = alphabet[next() % alphabet.size()];
+          break;
+        case 1:
+          body.erase(at, 1 + next() % 8);
+          break;
+        default:
+          body.insert(at, 1, alphabet[next() % alphabet.size()]);
+          break;
+      }
+      if (body.empty()) {
+        body = "[";
+      }
+    }
+    const auto r = parseAlerts(body, TimePoint::fromUnixNanos(0));
+    if (r.ok) {
+      ++parsed;
+    } else {
+      ++refused;
+      INFO(body);
+      CHECK((r.error.status == 400 || r.error.status == 500));
+      CHECK_FALSE(r.error.message.empty());
+    }
+  }
+  CHECK(parsed + refused == 5000);
+  CHECK(refused > 4000);  // nearly every mutation breaks the JSON or a field
+  CHECK(parsed > 0);      // some land in free text and stay valid
+}
