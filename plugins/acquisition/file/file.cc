@@ -176,6 +176,7 @@ class FileSource : public cw::sdk::Source {
     if (!opts_.cat) {
       savePositions();
     }
+    closeState();
     for (auto& t : tailed_) {
       if (t.fd >= 0) {
         ::close(t.fd);
@@ -581,13 +582,33 @@ class FileSource : public cw::sdk::Source {
     if (opts_.state_dir.empty()) {
       return;
     }
-    std::string text;
+    std::string& text = save_text_;  // reused: no allocation per pass once grown
+    text.clear();
     for (const auto& t : tailed_) {
       text += std::to_string(static_cast<unsigned long long>(t.dev)) + " " +
               std::to_string(static_cast<unsigned long long>(t.ino)) + " " +
               std::to_string(static_cast<long long>(t.committed)) + " " +
               (t.fp.empty() ? "-" : hexEncode(t.fp)) + " " + t.path + "\n";
     }
+    if (saved_once_ && text == saved_text_) {
+      return;  // unchanged since the last save
+    }
+    // Usually one pwrite() over the file this run wrote: the same lines, padded with empty
+    // lines (skipped when read) to the file's size. Within one page it cannot be torn by a
+    // kill; otherwise (first save, larger state, a failed write) a new file is renamed in.
+    if (state_fd_ >= 0 && text.size() <= kInPlaceStateMax) {
+      pad_text_.assign(text);
+      if (pad_text_.size() < state_size_) {
+        pad_text_.append(state_size_ - pad_text_.size(), '\n');
+      }
+      if (::pwrite(state_fd_, pad_text_.data(), pad_text_.size(), 0) ==
+          static_cast<ssize_t>(pad_text_.size())) {
+        state_size_ = pad_text_.size();
+        saved_text_.swap(save_text_);
+        return;
+      }
+    }
+    closeState();
     const std::string tmp = statePath() + ".tmp";
     {
       std::ofstream out(tmp, std::ios::trunc);
@@ -599,8 +620,19 @@ class FileSource : public cw::sdk::Source {
     }
     if (std::rename(tmp.c_str(), statePath().c_str()) != 0) {
       errors_.fetch_add(1);
+      return;
     }
-    last_save_ = Clock::now();
+    state_fd_ = ::open(statePath().c_str(), O_WRONLY | O_CLOEXEC);
+    state_size_ = text.size();
+    saved_text_.swap(save_text_);
+    saved_once_ = true;
+  }
+
+  void closeState() {
+    if (state_fd_ >= 0) {
+      ::close(state_fd_);
+      state_fd_ = -1;
+    }
   }
 
   bool following(const std::string& path) const {
@@ -815,7 +847,9 @@ class FileSource : public cw::sdk::Source {
       }
       last_discovery_ = Clock::now();
     }
-    if (!opts_.state_dir.empty() && Clock::now() - last_save_ > std::chrono::seconds(1)) {
+    // After every pass that moved a position: a crash (SIGKILL) then re-delivers at most the
+    // lines of the pass in progress. Nothing is written while the positions stay the same.
+    if (!opts_.state_dir.empty()) {
       savePositions();
     }
   }
@@ -858,7 +892,13 @@ class FileSource : public cw::sdk::Source {
   int stop_pipe_[2] = {-1, -1};
   int inotify_fd_ = -1;
   Clock::time_point last_discovery_{};
-  Clock::time_point last_save_{};
+  static constexpr std::size_t kInPlaceStateMax = 4096;  // one page
+  int state_fd_ = -1;           // the positions file this run wrote, for in-place updates
+  std::size_t state_size_ = 0;  // its size
+  std::string pad_text_;        // positions padded to state_size_
+  std::string save_text_;       // positions being written
+  std::string saved_text_;      // positions in the state file
+  bool saved_once_ = false;     // the state file was written by this run
   std::atomic<std::uint64_t> lines_{0};
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> errors_{0};

@@ -329,3 +329,79 @@ TEST_CASE("a file truncated and rewritten past our position between two polls is
   CHECK(raws(got) ==
         std::vector<std::string>{"a1", "a2", "a3", "a4", "b1 is longer", "b2 is longer"});
 }
+
+TEST_CASE("after a crash, only the lines of the pass being delivered come again",
+          "[acquisition][file][state]") {
+  TempDir d;
+  d.write("app.log", "");
+  d.write("acquis.yaml", "filename: " + d.path("app.log") + "\nlabels: {type: app}\n");
+  // The positions file, read as a SIGKILL would leave it: "<dev> <ino> <offset> ...".
+  auto savedOffset = [&]() -> long long {
+    for (const auto& e : fs::recursive_directory_iterator(d.path("state"))) {
+      if (e.path().filename() == "positions") {
+        std::ifstream in(e.path());
+        unsigned long long dev = 0;
+        unsigned long long ino = 0;
+        long long off = -1;
+        in >> dev >> ino >> off;
+        return off;
+      }
+    }
+    return -1;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> got;
+  bool in_b1 = false;
+  bool release = false;
+  auto sources = loadOk(d);
+  REQUIRE(sources
+              ->start([&](const acq::SourceLine& l) {
+                std::unique_lock<std::mutex> lock(mu);
+                got.emplace_back(l.raw);
+                if (l.raw == "b1") {  // hold the source inside the pass delivering b1, b2
+                  in_b1 = true;
+                  cv.notify_all();
+                  cv.wait(lock, [&] { return release; });
+                }
+                cv.notify_all();
+              })
+              .ok());
+  d.append("app.log", "a1\na2\na3\n");
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return got.size() == 3; }));
+  }
+  // Saved once that pass ended, without a stop.
+  for (int i = 0; i < 200 && savedOffset() != 9; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(savedOffset() == 9);
+  d.append("app.log", "b1\nb2\n");
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return in_b1; }));
+  }
+  // Killed now: the state on disk is the end of a3.
+  CHECK(savedOffset() == 9);
+  fs::copy(d.path("state"), d.path("state-at-crash"), fs::copy_options::recursive);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  sources->stop();
+  CHECK(got == std::vector<std::string>{"a1", "a2", "a3", "b1", "b2"});
+  CHECK(savedOffset() == 15);  // a clean stop saves past every delivered line
+
+  // Restarted from the crash's state: b1 and b2 again, nothing before them.
+  fs::remove_all(d.path("state"));
+  fs::rename(d.path("state-at-crash"), d.path("state"));
+  d.append("app.log", "c1\n");
+  Collector c;
+  auto again = loadOk(d);
+  REQUIRE(again->start(c.callback()).ok());
+  auto after = c.waitFor(3, 10);
+  again->stop();
+  CHECK(raws(after) == std::vector<std::string>{"b1", "b2", "c1"});
+}
