@@ -4,7 +4,8 @@
 # the files it writes (paths substituted, an existing acquis.yaml kept), the hub items it
 # enables, the systemd unit; then the installed `crowdwall run` follows a log, an ssh brute
 # force in it gives the exact alert and ban through the installed `cwcli`, and a SIGTERM stops
-# it cleanly. A second run of the script keeps the configuration.
+# it cleanly; after a SIGKILL the restarted service does not read those lines again. A second
+# run of the script keeps the configuration.
 #   usage: install.sh BUILD_DIR
 set -eu
 BUILD=$1
@@ -131,6 +132,38 @@ got = sorted((d["type"], d["scope"], d["value"], d["origin"], d["scenario"]) for
 assert got == [("ban", "Ip", "192.0.2.77", "crowdsec", "crowdwall/ssh-bf")], got
 PY
 
+# SIGKILL once the file position is saved past the 8 lines: after the restart they must not
+# come again (no second alert for 192.0.2.77); a new brute force from .78 is the one alert.
+size=$(stat -c %s "$T/auth.log")
+for _ in $(seq 100); do
+    pos=$(find "$D/data/acquisition" -name positions -exec awk 'NF { print $3 }' {} \; 2>/dev/null)
+    [ "$pos" = "$size" ] && break
+    sleep 0.1
+done
+[ "$pos" = "$size" ] || fail "saved position $pos, file size $size"
+kill -KILL "$PID"
+wait "$PID" 2>/dev/null || true
+"$P/bin/crowdwall" run -c "$E/config.yaml" 2>"$T/stderr" &
+PID=$!
+for _ in $(seq 100); do
+    [ "$(grep -c "Agent running" "$T/log/crowdwall.log")" = 2 ] && break
+    sleep 0.2
+done
+[ "$(grep -c "Agent running" "$T/log/crowdwall.log")" = 2 ] || fail "restart after SIGKILL"
+for i in 1 2 3 4 5 6 7 8; do
+    echo "$(LC_ALL=C date '+%b %e %H:%M:%S') web1 sshd[$((5000 + i))]: Failed password for root from 192.0.2.78 port $((52000 + i)) ssh2" >>"$T/auth.log"
+done
+for _ in $(seq 100); do
+    [ "$(CW alerts list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))')" -ge 2 ] && break
+    sleep 0.2
+done
+CW alerts list -o json >"$T/alerts.json"
+python3 - "$T/alerts.json" <<'PY' || fail "alerts after the restart"
+import json, sys
+got = sorted((a["scenario"], a["source"]["value"]) for a in json.load(open(sys.argv[1])))
+assert got == [("crowdwall/ssh-bf", "192.0.2.77"), ("crowdwall/ssh-bf", "192.0.2.78")], got
+PY
+
 kill -TERM "$PID"
 set +e
 wait "$PID"
@@ -138,7 +171,9 @@ rc=$?
 set -e
 PID=
 [ $rc = 0 ] || fail "exit status after SIGTERM: $rc"
-grep -q "Agent stopped lines=8 alerts=1 sent=1 pending=0$" "$T/log/crowdwall.log" || fail "stop counters"
+# The restarted agent read only the 8 new lines.
+[ "$(grep "Agent stopped" "$T/log/crowdwall.log" | sed 's/.*Agent stopped/Agent stopped/')" = "Agent stopped lines=8 alerts=1 sent=1 pending=0" ] \
+    || fail "stop counters: $(grep "Agent stopped" "$T/log/crowdwall.log")"
 grep -q "crowdwall stopped$" "$T/log/crowdwall.log" || fail "clean stop"
 [ "$(stat -c %a "$E/local_api_credentials.yaml")" = 600 ] || fail "credentials mode"
 
