@@ -132,6 +132,20 @@ got = sorted((d["type"], d["scope"], d["value"], d["origin"], d["scenario"]) for
 assert got == [("ban", "Ip", "192.0.2.77", "crowdsec", "crowdwall/ssh-bf")], got
 PY
 
+# A bouncer added now: its first poll without startup=true is a delta since it was added (the
+# ban is older: nothing new), as with cscli 1.4.6; with startup=true it gets the ban.
+KEY=$(CW bouncers add fw1 -o raw)
+URL=http://127.0.0.1:$PORT/v1/decisions/stream
+curl -sf -H "X-Api-Key: $KEY" "$URL" >"$T/delta.json" || fail "delta poll"
+curl -sf -H "X-Api-Key: $KEY" "$URL?startup=true" >"$T/startup.json" || fail "startup poll"
+python3 - "$T/delta.json" "$T/startup.json" <<'PY' || fail "bouncer polls"
+import json, sys
+delta, startup = (json.load(open(f)) for f in sys.argv[1:3])
+assert not delta.get("new"), delta
+got = [(d["type"], d["scope"], d["value"]) for d in startup["new"]]
+assert got == [("ban", "Ip", "192.0.2.77")], startup
+PY
+
 # SIGKILL once the file position is saved past the 8 lines: after the restart they must not
 # come again (no second alert for 192.0.2.77); a new brute force from .78 is the one alert.
 size=$(stat -c %s "$T/auth.log")
