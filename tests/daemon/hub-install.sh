@@ -5,7 +5,8 @@
 #   into the hub dir) next to the packaged ones (plugin_dir), and not a plugin `cwcli plugins
 #   remove` disabled whose file stays in the hub dir, nor one disabled in config.yaml;
 # - grok patterns: without <config_dir>/patterns (nothing installs it) the packaged ones of our
-#   hub are used, said in one info line; an existing but broken folder is an error.
+#   hub are used, said in one info line; an existing but broken folder is an error;
+# - `crowdwall replay --dsn --hub <config_dir>` finds the hub plugin's DSN scheme too.
 #   usage: hub-install.sh CWCLI CROWDWALL FIXTURE_DIR PLUGIN_DIR
 set -eu
 CWCLI=$1
@@ -124,4 +125,17 @@ set -e
 grep -q "^crowdwall: grok patterns $E/patterns: $E/patterns/local:2: grok pattern 'BROKEN' is already defined$" "$T/err" \
     || fail "broken patterns: message"
 ! grep -q "Grok patterns:" "$T/err" || fail "broken patterns: no fallback"
+# 5. `crowdwall replay --dsn` with --hub <config_dir> serves the hub plugin's DSN scheme too.
+rm -rf "$E/patterns"
+out=$("$CROWDWALL" replay --dsn fixture://x --type syslog --hub "$E" --plugin-dir "$PLUGIN_DIR" \
+    --patterns "$ROOT/hub/patterns" 2>"$T/err") || fail "replay --dsn --hub: exit status $?"
+[ "$(echo "$out" | tail -1)" = "0 lines read, 0 parsed (0 whitelisted), 0 unparsed, 0 too long, 0 empty, 0 alerts" ] \
+    || fail "replay --dsn --hub: $out"
+set +e
+"$CROWDWALL" replay --dsn fixture://x --type syslog --plugin-dir "$PLUGIN_DIR" 2>"$T/err" >/dev/null
+rc=$?
+set -e
+[ $rc = 1 ] || fail "replay --dsn without --hub: exit status $rc"
+[ "$(cat "$T/err")" = "crowdwall: dsn fixture://x: unknown DSN scheme 'fixture': no enabled acquisition plugin serves it (available: file, journalctl)" ] \
+    || fail "replay --dsn without --hub: message"
 echo "hub-install: all checks passed"
