@@ -17,6 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 command -v python3 >/dev/null || { echo "skipped: python3 is not installed"; exit 77; }
 umask 022
+unset CROWDWALL_HUB CROWDWALL_CONFIG CROWDWALL_PLUGIN_DIR
 T=$(mktemp -d /tmp/cw-hub-install.XXXXXX)
 chmod 755 "$T"
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT

@@ -13,6 +13,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "skipped: scripts/install needs root"; exit 77; }
 command -v python3 >/dev/null || { echo "skipped: python3 is not installed"; exit 77; }
 umask 022
+unset CROWDWALL_HUB CROWDWALL_CONFIG CROWDWALL_PLUGIN_DIR  # the installed defaults are under test
 T=$(mktemp -d /tmp/cw-install.XXXXXX)
 chmod 755 "$T"
 PID=
