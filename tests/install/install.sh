@@ -137,8 +137,9 @@ PY
 # ban is older: nothing new), as with cscli 1.4.6; with startup=true it gets the ban.
 KEY=$(CW bouncers add fw1 -o raw)
 URL=http://127.0.0.1:$PORT/v1/decisions/stream
-curl -sf -H "X-Api-Key: $KEY" "$URL" >"$T/delta.json" || fail "delta poll"
-curl -sf -H "X-Api-Key: $KEY" "$URL?startup=true" >"$T/startup.json" || fail "startup poll"
+get() { python3 -c 'import sys, urllib.request as u; r = u.urlopen(u.Request(sys.argv[1], headers={"X-Api-Key": sys.argv[2]}), timeout=10); sys.stdout.write(r.read().decode())' "$1" "$KEY"; }
+get "$URL" >"$T/delta.json" || fail "delta poll"
+get "$URL?startup=true" >"$T/startup.json" || fail "startup poll"
 python3 - "$T/delta.json" "$T/startup.json" <<'PY' || fail "bouncer polls"
 import json, sys
 delta, startup = (json.load(open(f)) for f in sys.argv[1:3])
