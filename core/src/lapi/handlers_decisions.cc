@@ -14,63 +14,120 @@ constexpr std::size_t kStreamPage = 30000;  // decisions per chunk (lapi.md §9)
 
 std::string nbDeleted(std::int64_t n) { return "{\"nbDeleted\":\"" + std::to_string(n) + "\"}"; }
 
-// Writes {"deleted": [...] | null, "new": [...] | null} in chunks of kStreamPage decisions. Keys
-// in Go's map order; `null` for an empty list as CrowdSec 1.4.6 sends it (lapi-trace.md).
+// Decisions read from the store at a time while a chunk is written: bounds the rows held.
+constexpr std::size_t kStreamFetch = 1000;
+
+// Writes {"deleted": [...] | null, "new": [...] | null} in chunks of kStreamPage decisions,
+// read from the store kStreamFetch at a time (by id, after the last one read), so memory holds
+// one chunk's text whatever the number of decisions. Keys in Go's map order; `null` for an
+// empty list as CrowdSec 1.4.6 sends it (lapi-trace.md).
 class StreamWriter {
  public:
-  StreamWriter(store::DecisionStream stream, TimePoint now)
-      : stream_(std::move(stream)), now_(now) {}
+  StreamWriter(store::Store& store, store::StreamQuery query, TimePoint now)
+      : store_(store), query_(std::move(query)), now_(now) {}
 
-  // One chunk; false once everything was written.
-  bool next(std::string& out) {
+  // Reads the first decisions of `deleted`; called before the status is sent, so that a store
+  // failure still gets its 500.
+  Result<bool> start() { return ready(); }
+
+  // One chunk into `out`; false once everything was written; an error when the store failed
+  // mid-way (the connection is then cut: the status was sent).
+  Result<bool> next(std::string& out) {
     out.clear();
-    switch (stage_) {
-      case 0:
-        out = "{\"deleted\":";
-        stage_ = 1;
-        list_ = &stream_.deleted;
-        index_ = 0;
-        [[fallthrough]];
-      case 1:
-      case 3:
-        if (list_->empty()) {
-          out += "null";
-        } else {
-          out.push_back(index_ == 0 ? '[' : ',');
-          const std::size_t end = std::min(list_->size(), index_ + kStreamPage);
-          for (std::size_t i = index_; i < end; ++i) {
-            if (i > index_) {
-              out.push_back(',');
-            }
-            appendBouncerDecision(out, (*list_)[i], now_);
-          }
-          index_ = end;
-          if (index_ < list_->size()) {
-            return true;
-          }
-          out.push_back(']');
-        }
-        if (stage_ == 1) {
-          out += ",\"new\":";
-          stage_ = 3;
-          list_ = &stream_.new_decisions;
-          index_ = 0;
-          return true;
-        }
-        out.push_back('}');
-        stage_ = 4;
-        return true;
-      default:
-        return false;
+    if (stage_ == Stage::Done) {
+      return false;
     }
+    if (stage_ == Stage::Start) {
+      out = "{\"deleted\":";
+      stage_ = Stage::Deleted;
+    }
+    auto any = ready();
+    if (!any) {
+      return any.error();
+    }
+    if (!*any) {
+      out += first_ ? "null" : "]";
+    } else {
+      out.push_back(first_ ? '[' : ',');
+      first_ = false;
+      std::size_t written = 0;
+      while (written < kStreamPage) {
+        auto more = ready();
+        if (!more) {
+          return more.error();
+        }
+        if (!*more) {
+          break;
+        }
+        if (pos_ > 0 || written > 0) {
+          out.push_back(',');
+        }
+        const std::size_t n = std::min(page_.size() - pos_, kStreamPage - written);
+        appendBouncerDecisions(out, page_.data() + pos_, n, now_);
+        pos_ += n;
+        written += n;
+      }
+      auto more = ready();
+      if (!more) {
+        return more.error();
+      }
+      if (*more) {
+        return true;  // the list goes on in the next chunk
+      }
+      out.push_back(']');
+    }
+    if (stage_ == Stage::Deleted) {
+      out += ",\"new\":";
+      stage_ = Stage::New;
+      list_ = store::StreamList::New;
+      after_id_ = 0;
+      page_.clear();
+      pos_ = 0;
+      list_done_ = false;
+      first_ = true;
+      return true;
+    }
+    out.push_back('}');
+    stage_ = Stage::Done;
+    return true;
   }
 
  private:
-  store::DecisionStream stream_;
+  enum class Stage { Start, Deleted, New, Done };
+
+  // True when an unwritten decision of the current list is in page_ (read from the store when
+  // page_ is used up); false at the list's end.
+  Result<bool> ready() {
+    if (pos_ < page_.size()) {
+      return true;
+    }
+    if (list_done_) {
+      return false;
+    }
+    auto page = store_.streamDecisionsPage(query_, now_, list_, after_id_, kStreamFetch);
+    if (!page) {
+      return page.error();
+    }
+    page_ = std::move(*page);
+    pos_ = 0;
+    list_done_ = page_.size() < kStreamFetch;
+    if (page_.empty()) {
+      return false;
+    }
+    after_id_ = page_.back().id;
+    return true;
+  }
+
+  store::Store& store_;
+  store::StreamQuery query_;
   TimePoint now_;
-  int stage_ = 0;
-  const std::vector<store::Decision>* list_ = nullptr;
-  std::size_t index_ = 0;
+  Stage stage_ = Stage::Start;
+  store::StreamList list_ = store::StreamList::Deleted;
+  std::int64_t after_id_ = 0;
+  std::vector<store::Decision> page_;
+  std::size_t pos_ = 0;
+  bool list_done_ = false;
+  bool first_ = true;
 };
 
 }  // namespace
@@ -111,9 +168,9 @@ void Server::Impl::streamDecisions(Call& call) {
   if (!query->startup) {
     query->since = b.last_pull;
   }
-  auto stream = store.streamDecisions(*query, call.now);
-  if (!stream) {
-    storeFailure(call, stream.error());
+  auto writer = std::make_shared<StreamWriter>(store, std::move(*query), call.now);
+  if (auto first = writer->start(); !first) {
+    storeFailure(call, first.error());
     return;
   }
   if (auto up = store.updateBouncerLastPull(b.name, call.now); !up) {
@@ -121,17 +178,21 @@ void Server::Impl::streamDecisions(Call& call) {
     return;
   }
   bump(counters.stream_pulls);
-  auto writer = std::make_shared<StreamWriter>(std::move(*stream), call.now);
   call.res.status = 200;
-  call.res.set_chunked_content_provider(kJsonContentType,
-                                        [writer](std::size_t, httplib::DataSink& sink) {
-                                          std::string chunk;
-                                          if (writer->next(chunk)) {
-                                            return sink.write(chunk.data(), chunk.size());
-                                          }
-                                          sink.done();
-                                          return true;
-                                        });
+  call.res.set_chunked_content_provider(
+      kJsonContentType,
+      [writer, chunk = std::string()](std::size_t, httplib::DataSink& sink) mutable {
+        auto more = writer->next(chunk);
+        if (!more) {
+          logger()->error("Store failure path=/v1/decisions/stream error={}", more.error().message);
+          return false;
+        }
+        if (*more) {
+          return sink.write(chunk.data(), chunk.size());
+        }
+        sink.done();
+        return true;
+      });
 }
 
 void Server::Impl::deleteDecisions(Call& call) {

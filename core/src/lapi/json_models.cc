@@ -657,6 +657,22 @@ void appendBouncerDecision(std::string& out, const store::Decision& d, TimePoint
   out.append(buf.GetString(), buf.GetSize());
 }
 
+void appendBouncerDecisions(std::string& out, const store::Decision* decisions, std::size_t n,
+                            TimePoint now) {
+  // One buffer for all; the writer is reset for each top-level object.
+  rapidjson::StringBuffer buf;
+  buf.Reserve(n * 192);
+  Writer w(buf);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) {
+      buf.Put(',');
+    }
+    w.Reset(buf);
+    writeBouncerDecision(w, decisions[i], now);
+  }
+  out.append(buf.GetString(), buf.GetSize());
+}
+
 std::string renderBouncerDecisions(const std::vector<store::Decision>& decisions, TimePoint now) {
   if (decisions.empty()) {
     return "null";

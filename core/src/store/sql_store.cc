@@ -856,16 +856,30 @@ class SqlStore final : public Store {
   }
 
   Result<DecisionStream> streamDecisions(const StreamQuery& q, TimePoint now) override {
+    DecisionStream out;
+    auto n = streamDecisionsPage(q, now, StreamList::New, 0, 0);
+    if (!n) {
+      return n.error();
+    }
+    out.new_decisions = std::move(*n);
+    auto d = streamDecisionsPage(q, now, StreamList::Deleted, 0, 0);
+    if (!d) {
+      return d.error();
+    }
+    out.deleted = std::move(*d);
+    return out;
+  }
+
+  Result<std::vector<Decision>> streamDecisionsPage(const StreamQuery& q, TimePoint now,
+                                                    StreamList list, std::int64_t after_id,
+                                                    std::size_t limit) override {
     DecisionFilter f = q.filter;
     f.include_simulated = false;
     const bool full = q.startup || q.since.isZero();
     const bool sqlite = dialect_ == Dialect::Sqlite;
-    // The filter part, after "FROM decisions d ... WHERE 1 = 1".
     std::string where;
-    SqlParams base_params;
-    appendDecisionFilter(where, base_params, f, sqlite);
-    std::string base = std::string("SELECT ") + kDecisionColumns + " FROM decisions d WHERE 1 = 1";
-    base += where;
+    SqlParams params;
+    appendDecisionFilter(where, params, f, sqlite);
     std::string dedup;
     if (q.dedup) {
       dedup =
@@ -873,41 +887,40 @@ class SqlStore final : public Store {
           " AND d2.type = d.type AND d2.value = d.value AND d2.simulated = 0"
           " AND d2.until > d.until)";
     }
-    base += dedup;
-
-    // A delta's new decisions are found by created_at (few), not by until (all active ones) nor
-    // by walking ids to spare a sort, which SQLite would pick without statistics.
-    std::string new_sql =
-        sqlite && !full ? std::string("SELECT ") + kDecisionColumns +
-                              " FROM decisions d INDEXED BY decisions_created_at WHERE 1 = 1" +
-                              where + dedup + " AND +d.until >= ?"
-                        : base + " AND d.until >= ?";
-    SqlParams new_params = base_params;
-    new_params.emplace_back(now.unix_nanos);
-    std::string deleted_sql = base + " AND d.until < ?";
-    SqlParams deleted_params = base_params;
-    deleted_params.emplace_back(now.unix_nanos);
-    if (!full) {
-      new_sql += " AND d.created_at > ?";
-      new_params.emplace_back(q.since.unix_nanos);
-      deleted_sql += " AND d.until > ?";
-      deleted_params.emplace_back(q.since.unix_nanos - 2 * kSecond);
+    std::string sql = std::string("SELECT ") + kDecisionColumns + " FROM decisions d";
+    if (list == StreamList::New) {
+      // A delta's new decisions are found by created_at (few), not by until (all active ones)
+      // nor by walking ids to spare a sort, which SQLite would pick without statistics. A
+      // full stream walks ids from after_id (the primary key): a page costs its own rows, with
+      // no sort, while `until` (unary + on SQLite) is only checked on each row.
+      if (sqlite && !full) {
+        sql += " INDEXED BY decisions_created_at";
+      }
+      sql += " WHERE 1 = 1" + where + dedup;
+      sql += sqlite ? " AND +d.until >= ?" : " AND d.until >= ?";
+      params.emplace_back(now.unix_nanos);
+      if (!full) {
+        sql += " AND d.created_at > ?";
+        params.emplace_back(q.since.unix_nanos);
+      }
+    } else {
+      sql += " WHERE 1 = 1" + where + dedup + " AND d.until < ?";
+      params.emplace_back(now.unix_nanos);
+      if (!full) {
+        sql += " AND d.until > ?";
+        params.emplace_back(q.since.unix_nanos - 2 * kSecond);
+      }
     }
-    new_sql += " ORDER BY d.id";
-    deleted_sql += " ORDER BY d.id";
-
-    DecisionStream out;
-    auto n = decisionsQuery(new_sql, new_params);
-    if (!n) {
-      return n.error();
+    if (after_id > 0) {
+      sql += " AND d.id > ?";
+      params.emplace_back(after_id);
     }
-    out.new_decisions = std::move(*n);
-    auto d = decisionsQuery(deleted_sql, deleted_params);
-    if (!d) {
-      return d.error();
+    sql += " ORDER BY d.id";
+    if (limit > 0) {
+      sql += " LIMIT ?";
+      params.emplace_back(static_cast<std::int64_t>(limit));
     }
-    out.deleted = std::move(*d);
-    return out;
+    return decisionsQuery(sql, params);
   }
 
   Result<std::int64_t> expireDecisions(const DecisionFilter& filter, TimePoint now) override {

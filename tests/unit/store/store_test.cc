@@ -603,6 +603,67 @@ TEST_CASE("store: decision stream (startup, delta, dedup, deleted window)", "[st
   CHECK(activeValues(store, {{"value", "1.1.1.1"}}) == Strings{"1.1.1.1"});  // s2 remains
 }
 
+TEST_CASE("store: stream pages by id, 30,005 decisions, dedup across a page boundary", "[store]") {
+  CW_STORE_BACKEND();
+  constexpr int kCount = 30005;
+  std::vector<Decision> ds;
+  ds.reserve(kCount + 3);
+  for (int i = 0; i < kCount; ++i) {
+    ds.push_back(decision("Ip",
+                          "10." + std::to_string(i / 65536) + "." +
+                              std::to_string((i / 256) % 256) + "." + std::to_string(i % 256),
+                          at(kHour)));
+  }
+  ds.push_back(decision("Ip", "10.0.0.0", at(2 * kHour)));   // [kCount]: outlives [0]
+  ds.push_back(decision("Ip", "10.0.117.52", at(kMinute)));  // [kCount+1]: [kCount-1] outlives
+  ds.push_back(decision("Ip", "192.0.2.9", at(-kMinute)));   // [kCount+2]: expired
+  std::vector<Alert> batch{alert("bulk", "Ip", "10.0.0.0", std::move(ds))};
+  REQUIRE(store->insertAlerts(batch, kNow).ok());
+  const auto& d = batch[0].decisions;
+  REQUIRE(d.size() == kCount + 3);
+
+  auto q = StreamQuery::fromQuery({{"startup", "true"}});
+  REQUIRE(q.ok());
+  auto page = [&](const StreamQuery& query, StreamList list, std::int64_t after,
+                  std::size_t limit) {
+    auto r = store->streamDecisionsPage(query, kNow, list, after, limit);
+    REQUIRE(r.ok());
+    return decisionIds(*r);
+  };
+  // Page 1: [1] .. [30000] ([0] is outlived by [kCount], on the next page).
+  Ids first;
+  for (int i = 1; i <= 30000; ++i) {
+    first.push_back(d[i].id);
+  }
+  const Ids second{d[30001].id, d[30002].id, d[30003].id, d[30004].id, d[kCount].id};
+  CHECK(page(*q, StreamList::New, 0, 30000) == first);
+  CHECK(page(*q, StreamList::New, d[30000].id, 30000) == second);
+  CHECK(page(*q, StreamList::New, d[kCount].id, 30000).empty());
+  CHECK(page(*q, StreamList::Deleted, 0, 30000) == Ids{d[kCount + 2].id});
+  CHECK(page(*q, StreamList::Deleted, d[kCount + 2].id, 30000).empty());
+
+  // The pages make the unpaged stream.
+  Ids all = first;
+  all.insert(all.end(), second.begin(), second.end());
+  CHECK(page(*q, StreamList::New, 0, 0) == all);
+  auto whole = store->streamDecisions(*q, kNow);
+  REQUIRE(whole.ok());
+  CHECK(decisionIds(whole->new_decisions) == all);
+  CHECK(decisionIds(whole->deleted) == Ids{d[kCount + 2].id});
+
+  // Without dedup: [0] .. [29999] first, and the duplicates come back.
+  auto nodedup = StreamQuery::fromQuery({{"startup", "true"}, {"dedup", "false"}});
+  REQUIRE(nodedup.ok());
+  const Ids head{d[0].id, d[1].id, d[2].id};
+  const Ids page1 = page(*nodedup, StreamList::New, 0, 30000);
+  REQUIRE(page1.size() == 30000);
+  CHECK(Ids(page1.begin(), page1.begin() + 3) == head);
+  CHECK(page1.back() == d[29999].id);
+  CHECK(page(*nodedup, StreamList::New, d[29999].id, 30000) ==
+        Ids{d[30000].id, d[30001].id, d[30002].id, d[30003].id, d[30004].id, d[kCount].id,
+            d[kCount + 1].id});
+}
+
 TEST_CASE("store: expiry by filter counts only active matches", "[store]") {
   CW_STORE_BACKEND();
   insert(store, alert("s", "Ip", "x",

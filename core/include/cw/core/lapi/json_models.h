@@ -46,6 +46,10 @@ std::string formatRfc3339(const TimePoint& t);
 /// One decision as bouncers get it (GET /v1/decisions, /v1/decisions/stream): duration, id,
 /// origin, scenario, scope, [simulated when true], type, uuid, value. Appended to `out`.
 void appendBouncerDecision(std::string& out, const store::Decision& d, TimePoint now);
+/// The `n` decisions from `decisions` as appendBouncerDecision writes them, separated by
+/// commas (no brackets).
+void appendBouncerDecisions(std::string& out, const store::Decision* decisions, std::size_t n,
+                            TimePoint now);
 
 /// `[decision,...]` for bouncers, or `null` when `decisions` is empty.
 std::string renderBouncerDecisions(const std::vector<store::Decision>& decisions, TimePoint now);

@@ -145,6 +145,9 @@ struct StreamQuery {
   static Result<StreamQuery> fromQuery(const QueryParams& params);
 };
 
+/// The two lists of a stream (Store::streamDecisionsPage).
+enum class StreamList { New, Deleted };
+
 /// Answer of Store::streamDecisions; both lists ordered by id ascending.
 struct DecisionStream {
   std::vector<Decision> new_decisions;
@@ -262,6 +265,12 @@ class Store {
   ///  - otherwise: new = active candidates with created_at > q.since;
   ///    deleted = candidates with q.since - 2s < until < now.
   virtual Result<DecisionStream> streamDecisions(const StreamQuery& q, TimePoint now) = 0;
+  /// One page of one list of streamDecisions(q, now): its decisions with id > after_id, by id
+  /// ascending, at most `limit` (0 = all). Paging by the last id returned walks the list with
+  /// memory bounded by a page; a decision inserted meanwhile with a greater id may join it.
+  virtual Result<std::vector<Decision>> streamDecisionsPage(const StreamQuery& q, TimePoint now,
+                                                            StreamList list, std::int64_t after_id,
+                                                            std::size_t limit) = 0;
   /// DELETE /v1/decisions: sets until = now - 1ns (inactive from `now` on; the wire shows
   /// durations in seconds, so this is the contract's until = now) on every active decision
   /// (until >= now) matching
