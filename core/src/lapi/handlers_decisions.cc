@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // /v1/decisions: live bouncers (GET), the stream (GET /v1/decisions/stream), deletion by
 // machines (DELETE).
+#include <malloc.h>
+
 #include <charconv>
 #include <memory>
 
@@ -25,6 +27,9 @@ class StreamWriter {
  public:
   StreamWriter(store::Store& store, store::StreamQuery query, TimePoint now)
       : store_(store), query_(std::move(query)), now_(now) {}
+
+  // True once a list needed more than one read: the chunks were large.
+  bool large() const { return large_; }
 
   // Reads the first decisions of `deleted`; called before the status is sent, so that a store
   // failure still gets its 500.
@@ -111,6 +116,7 @@ class StreamWriter {
     page_ = std::move(*page);
     pos_ = 0;
     list_done_ = page_.size() < kStreamFetch;
+    large_ = large_ || !list_done_;
     if (page_.empty()) {
       return false;
     }
@@ -128,6 +134,7 @@ class StreamWriter {
   std::size_t pos_ = 0;
   bool list_done_ = false;
   bool first_ = true;
+  bool large_ = false;
 };
 
 }  // namespace
@@ -191,6 +198,12 @@ void Server::Impl::streamDecisions(Call& call) {
           return sink.write(chunk.data(), chunk.size());
         }
         sink.done();
+        if (writer->large()) {
+          // The chunks' buffers (ours and httplib's copies) are free now: returned to the
+          // system rather than kept in this thread's malloc arena.
+          chunk = std::string();
+          ::malloc_trim(0);
+        }
         return true;
       });
 }

@@ -22,6 +22,8 @@ namespace cw::core::lapi {
 
 inline constexpr std::size_t kUnauthenticatedBodyLimit = 2u << 20;  // 2 MiB
 inline constexpr std::size_t kAuthenticatedBodyLimit = 50u << 20;   // 50 MiB
+/// Bodies from this size on are followed by malloc_trim (server.cc).
+inline constexpr std::size_t kTrimAfterBody = 64u << 10;
 inline constexpr const char* kJsonContentType = "application/json; charset=utf-8";
 
 /// How a route authenticates its caller.

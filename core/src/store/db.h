@@ -61,6 +61,18 @@ std::string checkText(std::string_view text);
 /// Which SQL dialect a connection speaks (DDL and a few expressions differ).
 enum class Dialect { Sqlite, Postgres };
 
+/// One row seen by Connection::each; its cells are valid until the callback returns.
+class RowView {
+ public:
+  virtual ~RowView() = default;
+  /// True when the cell is NULL.
+  virtual bool isNull(int col) const = 0;
+  /// Text of a cell ("" for NULL).
+  virtual std::string_view text(int col) const = 0;
+  /// Integer of a cell (0 for NULL or non-numeric).
+  virtual std::int64_t integer(int col) const = 0;
+};
+
 /// One database connection. Not thread-safe: the Pool hands it to one thread at a time.
 class Connection {
  public:
@@ -68,6 +80,10 @@ class Connection {
   virtual Dialect dialect() const = 0;
   /// Runs one statement; rows for SELECT / RETURNING, none otherwise.
   virtual Result<Rows> query(std::string_view sql, const SqlParams& params) = 0;
+  /// Runs one SELECT and calls `row` on each row in turn, holding none of them (SQLite reads
+  /// typed cells from the statement; the default goes through query()).
+  virtual Result<bool> each(std::string_view sql, const SqlParams& params,
+                            const std::function<void(const RowView&)>& row);
   /// Runs one statement and returns the number of rows it changed.
   virtual Result<std::int64_t> exec(std::string_view sql, const SqlParams& params) = 0;
   /// Runs statements separated by ';' without parameters (DDL).

@@ -11,7 +11,36 @@ namespace {
 
 const std::string kEmpty;
 
+// A row of a Rows, for Connection::each's default.
+class RowsRow final : public RowView {
+ public:
+  RowsRow(const Rows& rows, std::size_t row) : rows_(rows), row_(row) {}
+  bool isNull(int col) const override { return rows_.isNull(row_, static_cast<std::size_t>(col)); }
+  std::string_view text(int col) const override {
+    return rows_.text(row_, static_cast<std::size_t>(col));
+  }
+  std::int64_t integer(int col) const override {
+    return rows_.integer(row_, static_cast<std::size_t>(col));
+  }
+
+ private:
+  const Rows& rows_;
+  std::size_t row_;
+};
+
 }  // namespace
+
+Result<bool> Connection::each(std::string_view sql, const SqlParams& params,
+                              const std::function<void(const RowView&)>& row) {
+  auto rows = query(sql, params);
+  if (!rows) {
+    return rows.error();
+  }
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    row(RowsRow(*rows, i));
+  }
+  return true;
+}
 
 const std::string& Rows::text(std::size_t row, std::size_t col) const {
   const auto& c = at(row, col);

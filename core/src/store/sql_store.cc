@@ -25,6 +25,7 @@ using detail::Connection;
 using detail::Dialect;
 using detail::Pool;
 using detail::Rows;
+using detail::RowView;
 using detail::SqlParams;
 using detail::SqlValue;
 
@@ -465,6 +466,23 @@ Decision readDecision(const Rows& rows, std::size_t r) {
   d.simulated = rows.integer(r, 8) != 0;
   d.created_at = readTime(rows, r, 9);
   d.alert_id = rows.integer(r, 10);
+  return d;
+}
+
+// readDecision on a row of kDecisionColumns seen by Connection::each.
+Decision readDecision(const RowView& row) {
+  Decision d;
+  d.id = row.integer(0);
+  d.uuid = row.text(1);
+  d.origin = row.text(2);
+  d.type = row.text(3);
+  d.scope = row.text(4);
+  d.value = row.text(5);
+  d.scenario = row.text(6);
+  d.until = row.isNull(7) ? TimePoint{} : TimePoint::fromUnixNanos(row.integer(7));
+  d.simulated = row.integer(8) != 0;
+  d.created_at = row.isNull(9) ? TimePoint{} : TimePoint::fromUnixNanos(row.integer(9));
+  d.alert_id = row.integer(10);
   return d;
 }
 
@@ -1048,14 +1066,10 @@ class SqlStore final : public Store {
 
   Result<std::vector<Decision>> decisionsQuery(const std::string& sql, const SqlParams& params) {
     auto c = pool_->acquire();
-    auto r = c->query(sql, params);
+    std::vector<Decision> out;
+    auto r = c->each(sql, params, [&out](const RowView& row) { out.push_back(readDecision(row)); });
     if (!r) {
       return r.error();
-    }
-    std::vector<Decision> out;
-    out.reserve(r->size());
-    for (std::size_t i = 0; i < r->size(); ++i) {
-      out.push_back(readDecision(*r, i));
     }
     return out;
   }

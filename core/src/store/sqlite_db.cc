@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -14,6 +15,33 @@
 namespace cw::core::store::detail {
 
 namespace {
+
+// The current row of a stepped statement, read in place with the cells' own types.
+class StatementRow final : public RowView {
+ public:
+  explicit StatementRow(sqlite3_stmt* s) : s_(s) {}
+  bool isNull(int col) const override { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  std::string_view text(int col) const override {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    if (p == nullptr) {
+      return {};
+    }
+    return {p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))};
+  }
+  std::int64_t integer(int col) const override {
+    if (sqlite3_column_type(s_, col) == SQLITE_TEXT) {
+      // As Rows::integer: the leading digits of the text.
+      const std::string_view t = text(col);
+      std::int64_t v = 0;
+      std::from_chars(t.data(), t.data() + t.size(), v);
+      return v;
+    }
+    return sqlite3_column_int64(s_, col);
+  }
+
+ private:
+  sqlite3_stmt* s_;
+};
 
 class SqliteConnection final : public Connection {
  public:
@@ -58,6 +86,29 @@ class SqliteConnection final : public Connection {
     }
     sqlite3_reset(s);
     return rows;
+  }
+
+  Result<bool> each(std::string_view sql, const SqlParams& params,
+                    const std::function<void(const RowView&)>& row) override {
+    auto stmt = prepare(sql, params);
+    if (!stmt) {
+      return stmt.error();
+    }
+    const StatementRow view(*stmt);
+    for (;;) {
+      int rc = sqlite3_step(*stmt);
+      if (rc == SQLITE_DONE) {
+        break;
+      }
+      if (rc != SQLITE_ROW) {
+        auto err = failure("step");
+        sqlite3_reset(*stmt);
+        return err;
+      }
+      row(view);
+    }
+    sqlite3_reset(*stmt);
+    return true;
   }
 
   Result<std::int64_t> exec(std::string_view sql, const SqlParams& params) override {
