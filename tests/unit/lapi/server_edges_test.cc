@@ -420,6 +420,76 @@ TEST_CASE("lapi: the stream is sent in chunks of 30,000 decisions", "[lapi]") {
   CHECK(chunks.size() >= 3);  // "{"deleted":null,"new":" + 30,000 + the last 5
 }
 
+TEST_CASE("lapi: a long stream is read page by page: exact ids, dedup across pages", "[lapi]") {
+  CW_STORE_BACKEND();
+  addBouncer(*store, "fw", "fw-key");
+  const TimePoint now = nowUtc();
+  store::Alert a;
+  a.scenario = "bulk";
+  a.source.scope = "Ip";
+  a.source.value = "10.0.0.1";
+  a.start_at = now;
+  a.stop_at = now;
+  auto add = [&](const std::string& value, Duration left) {
+    store::Decision d;
+    d.origin = "lists";
+    d.type = "ban";
+    d.scope = "Ip";
+    d.value = value;
+    d.scenario = "bulk";
+    d.until = TimePoint::fromUnixNanos(now.unix_nanos + left);
+    a.decisions.push_back(std::move(d));
+  };
+  // 2,500 expired (the deleted list: three reads), 30,005 active, then 10.0.0.0 again with a
+  // longer until (its first decision, on the first page, is dropped) and 10.0.117.52 again with
+  // a shorter one (dropped itself).
+  constexpr int kExpired = 2500;
+  constexpr int kActive = 30005;
+  for (int i = 0; i < kExpired; ++i) {
+    add("192.168." + std::to_string(i / 256) + "." + std::to_string(i % 256), -kHour);
+  }
+  for (int i = 0; i < kActive; ++i) {
+    add("10." + std::to_string(i / 65536) + "." + std::to_string((i / 256) % 256) + "." +
+            std::to_string(i % 256),
+        kHour);
+  }
+  add("10.0.0.0", 2 * kHour);
+  add("10.0.117.52", kMinute);
+  std::vector<store::Alert> batch{std::move(a)};
+  REQUIRE(store->insertAlerts(batch, now).ok());
+  const auto& d = batch[0].decisions;
+  REQUIRE(d.size() == kExpired + kActive + 2);
+  std::vector<std::int64_t> want_deleted;
+  for (int i = 0; i < kExpired; ++i) {
+    want_deleted.push_back(d[i].id);
+  }
+  std::vector<std::int64_t> want_new;
+  for (int i = kExpired + 1; i < kExpired + kActive; ++i) {
+    want_new.push_back(d[i].id);
+  }
+  want_new.push_back(d[kExpired + kActive].id);
+
+  Lapi l(*store);
+  auto r = l.client().Get("/v1/decisions/stream?startup=true", l.bouncer("fw-key"));
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  auto doc = parseJson(r->body);
+  REQUIRE(doc["deleted"].IsArray());
+  REQUIRE(doc["new"].IsArray());
+  auto ids = [](const rapidjson::Value& list) {
+    std::vector<std::int64_t> out;
+    for (const auto& x : list.GetArray()) {
+      out.push_back(x["id"].GetInt64());
+    }
+    return out;
+  };
+  CHECK(ids(doc["deleted"]) == want_deleted);
+  CHECK(ids(doc["new"]) == want_new);
+  CHECK(std::string(doc["new"][0]["value"].GetString()) == "10.0.0.1");
+  CHECK(std::string(doc["new"][kActive - 1]["value"].GetString()) == "10.0.0.0");
+  CHECK(std::string(doc["deleted"][kExpired - 1]["value"].GetString()) == "192.168.9.195");
+}
+
 TEST_CASE("lapi: concurrent agents and bouncers", "[lapi]") {
   CW_STORE_BACKEND();
   addMachine(*store, "agent1", "pw");
