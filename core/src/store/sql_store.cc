@@ -914,15 +914,20 @@ class SqlStore final : public Store {
       if (sqlite && !full) {
         sql += " INDEXED BY decisions_created_at";
       }
-      sql += " WHERE 1 = 1" + where + dedup;
+      sql += " WHERE 1 = 1" + where;
       sql += sqlite ? " AND +d.until >= ?" : " AND d.until >= ?";
       params.emplace_back(now.unix_nanos);
       if (!full) {
         sql += " AND d.created_at > ?";
         params.emplace_back(q.since.unix_nanos);
       }
+      sql += dedup;  // last: the cheap tests first
     } else {
-      sql += " WHERE 1 = 1" + where + dedup + " AND d.until < ?";
+      // The first page by the until index (all expired decisions, sorted: few, as a rule);
+      // the next ones walk ids from after_id, so that a long list costs its rows once rather
+      // than once a page. The cheap until test comes before the dedup subquery.
+      const bool walk = sqlite && full && after_id > 0;
+      sql += " WHERE 1 = 1" + where + (walk ? " AND +d.until < ?" : " AND d.until < ?") + dedup;
       params.emplace_back(now.unix_nanos);
       if (!full) {
         sql += " AND d.until > ?";

@@ -607,20 +607,25 @@ TEST_CASE("store: stream pages by id, 30,005 decisions, dedup across a page boun
   CW_STORE_BACKEND();
   constexpr int kCount = 30005;
   std::vector<Decision> ds;
-  ds.reserve(kCount + 3);
+  ds.reserve(kCount + 7);
   for (int i = 0; i < kCount; ++i) {
     ds.push_back(decision("Ip",
                           "10." + std::to_string(i / 65536) + "." +
                               std::to_string((i / 256) % 256) + "." + std::to_string(i % 256),
                           at(kHour)));
   }
-  ds.push_back(decision("Ip", "10.0.0.0", at(2 * kHour)));   // [kCount]: outlives [0]
-  ds.push_back(decision("Ip", "10.0.117.52", at(kMinute)));  // [kCount+1]: [kCount-1] outlives
-  ds.push_back(decision("Ip", "192.0.2.9", at(-kMinute)));   // [kCount+2]: expired
+  ds.push_back(decision("Ip", "10.0.0.0", at(2 * kHour)));        // [kCount]: outlives [0]
+  ds.push_back(decision("Ip", "10.0.117.52", at(kMinute)));       // [kCount+1]: [kCount-1] outlives
+  ds.push_back(decision("Ip", "192.0.2.9", at(-kMinute)));        // [kCount+2]: expired
+  ds.push_back(decision("Ip", "192.0.2.10", at(-kMinute)));       // [kCount+3]: expired
+  ds.push_back(decision("Ip", "192.0.2.11", at(-kMinute)));       // [kCount+4]: [kCount+6] outlives
+  ds.push_back(decision("Ip", "192.0.2.9", at(-2 * kMinute)));    // [kCount+5]: [kCount+2] outlives
+  ds.push_back(decision("Ip", "192.0.2.11", at(-30 * kSecond)));  // [kCount+6]: expired
   std::vector<Alert> batch{alert("bulk", "Ip", "10.0.0.0", std::move(ds))};
   REQUIRE(store->insertAlerts(batch, kNow).ok());
   const auto& d = batch[0].decisions;
-  REQUIRE(d.size() == kCount + 3);
+  REQUIRE(d.size() == kCount + 7);
+  const Ids deleted{d[kCount + 2].id, d[kCount + 3].id, d[kCount + 6].id};
 
   auto q = StreamQuery::fromQuery({{"startup", "true"}});
   REQUIRE(q.ok());
@@ -639,8 +644,11 @@ TEST_CASE("store: stream pages by id, 30,005 decisions, dedup across a page boun
   CHECK(page(*q, StreamList::New, 0, 30000) == first);
   CHECK(page(*q, StreamList::New, d[30000].id, 30000) == second);
   CHECK(page(*q, StreamList::New, d[kCount].id, 30000).empty());
-  CHECK(page(*q, StreamList::Deleted, 0, 30000) == Ids{d[kCount + 2].id});
-  CHECK(page(*q, StreamList::Deleted, d[kCount + 2].id, 30000).empty());
+  CHECK(page(*q, StreamList::Deleted, 0, 30000) == deleted);
+  // The deleted list two at a time: the first page by until, the next by id.
+  CHECK(page(*q, StreamList::Deleted, 0, 2) == Ids{d[kCount + 2].id, d[kCount + 3].id});
+  CHECK(page(*q, StreamList::Deleted, d[kCount + 3].id, 2) == Ids{d[kCount + 6].id});
+  CHECK(page(*q, StreamList::Deleted, d[kCount + 6].id, 2).empty());
 
   // The pages make the unpaged stream.
   Ids all = first;
@@ -649,7 +657,7 @@ TEST_CASE("store: stream pages by id, 30,005 decisions, dedup across a page boun
   auto whole = store->streamDecisions(*q, kNow);
   REQUIRE(whole.ok());
   CHECK(decisionIds(whole->new_decisions) == all);
-  CHECK(decisionIds(whole->deleted) == Ids{d[kCount + 2].id});
+  CHECK(decisionIds(whole->deleted) == deleted);
 
   // Without dedup: [0] .. [29999] first, and the duplicates come back.
   auto nodedup = StreamQuery::fromQuery({{"startup", "true"}, {"dedup", "false"}});
