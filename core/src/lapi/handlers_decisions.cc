@@ -17,7 +17,7 @@ constexpr std::size_t kStreamPage = 30000;  // decisions per chunk (lapi.md §9)
 std::string nbDeleted(std::int64_t n) { return "{\"nbDeleted\":\"" + std::to_string(n) + "\"}"; }
 
 // Decisions read from the store at a time while a chunk is written: bounds the rows held.
-constexpr std::size_t kStreamFetch = 1000;
+constexpr std::size_t kStreamFetch = 500;
 
 // Writes {"deleted": [...] | null, "new": [...] | null} in chunks of kStreamPage decisions,
 // read from the store kStreamFetch at a time (by id, after the last one read), so memory holds

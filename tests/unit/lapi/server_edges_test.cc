@@ -440,7 +440,7 @@ TEST_CASE("lapi: a long stream is read page by page: exact ids, dedup across pag
     d.until = TimePoint::fromUnixNanos(now.unix_nanos + left);
     a.decisions.push_back(std::move(d));
   };
-  // 2,500 expired (the deleted list: three reads), 30,005 active, then 10.0.0.0 again with a
+  // 2,500 expired (the deleted list: several reads), 30,005 active, then 10.0.0.0 again with a
   // longer until (its first decision, on the first page, is dropped) and 10.0.117.52 again with
   // a shorter one (dropped itself).
   constexpr int kExpired = 2500;
