@@ -33,7 +33,21 @@ class StreamWriter {
 
   // Reads the first decisions of `deleted`; called before the status is sent, so that a store
   // failure still gets its 500.
-  Result<bool> start() { return ready(); }
+  // When `deleted` fits one read (a delta, as a rule), the first decisions of `new` are read
+  // too, so that a small answer is read whole before it is sent.
+  Result<bool> start() {
+    auto r = ready();
+    if (!r || !list_done_) {
+      return r;
+    }
+    auto first_new = read(store::StreamList::New, 0);
+    if (!first_new) {
+      return first_new.error();
+    }
+    new_first_ = std::move(*first_new);
+    have_new_first_ = true;
+    return true;
+  }
 
   // One chunk into `out`; false once everything was written; an error when the store failed
   // mid-way (the connection is then cut: the status was sent).
@@ -90,6 +104,9 @@ class StreamWriter {
       pos_ = 0;
       list_done_ = false;
       first_ = true;
+      if (have_new_first_) {
+        take(std::move(new_first_));
+      }
       return true;
     }
     out.push_back('}');
@@ -109,11 +126,16 @@ class StreamWriter {
     if (list_done_) {
       return false;
     }
-    auto page = store_.streamDecisionsPage(query_, now_, list_, after_id_, kStreamFetch);
+    auto page = read(list_, after_id_);
     if (!page) {
       return page.error();
     }
-    page_ = std::move(*page);
+    return take(std::move(*page));
+  }
+
+  // Makes `page` the current read of the current list; true when it holds a decision.
+  bool take(std::vector<store::Decision> page) {
+    page_ = std::move(page);
     pos_ = 0;
     list_done_ = page_.size() < kStreamFetch;
     large_ = large_ || !list_done_;
@@ -122,6 +144,10 @@ class StreamWriter {
     }
     after_id_ = page_.back().id;
     return true;
+  }
+
+  Result<std::vector<store::Decision>> read(store::StreamList list, std::int64_t after) {
+    return store_.streamDecisionsPage(query_, now_, list, after, kStreamFetch);
   }
 
   store::Store& store_;
@@ -135,6 +161,8 @@ class StreamWriter {
   bool list_done_ = false;
   bool first_ = true;
   bool large_ = false;
+  std::vector<store::Decision> new_first_;  // see start()
+  bool have_new_first_ = false;
 };
 
 }  // namespace
