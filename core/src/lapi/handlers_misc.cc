@@ -158,17 +158,9 @@ class MetricsValidator {
 
 void Server::Impl::usageMetrics(Call& call) {
   rapidjson::Document doc;
-  doc.Parse<kBodyParseFlags>(call.body.data(), call.body.size());
-  if (doc.HasParseError()) {
+  if (const std::string err = parseObjectBody(doc, call.body, "models.AllMetrics"); !err.empty()) {
     bump(counters.bad_bodies);
-    message(call, 400, jsonParseErrorMessage(doc, call.body));
-    return;
-  }
-  if (!doc.IsObject()) {
-    bump(counters.bad_bodies);
-    message(call, 400,
-            std::string("json: cannot unmarshal ") + goKind(doc) +
-                " into Go value of type models.AllMetrics");
+    message(call, 400, err);
     return;
   }
   MetricsValidator validator;

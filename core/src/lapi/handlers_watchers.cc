@@ -69,17 +69,10 @@ void Server::Impl::registerWatcher(Call& call) {
     return;
   }
   rapidjson::Document doc;
-  doc.Parse<kBodyParseFlags>(call.body.data(), call.body.size());
-  if (doc.HasParseError()) {
+  if (const std::string err = parseObjectBody(doc, call.body, "models.WatcherRegistrationRequest");
+      !err.empty()) {
     bump(counters.bad_bodies);
-    message(call, 400, jsonParseErrorMessage(doc, call.body));
-    return;
-  }
-  if (!doc.IsObject()) {
-    bump(counters.bad_bodies);
-    message(call, 400,
-            std::string("json: cannot unmarshal ") + goKind(doc) +
-                " into Go value of type models.WatcherRegistrationRequest");
+    message(call, 400, err);
     return;
   }
   std::string type_error;
@@ -153,9 +146,6 @@ void Server::Impl::login(Call& call) {
   const std::string ua = call.req.get_header_value("User-Agent");
   const bool ua_ok = std::count(ua.begin(), ua.end(), '/') == 1;
 
-  rapidjson::Document doc;
-  doc.Parse<kBodyParseFlags>(call.body.data(), call.body.size());
-
   // Client certificate from an allowed OU: the machine "<CN>@<ip>", created on first use.
   if (auto cert = peerCertificate(call.req)) {
     bool allowed = false;
@@ -200,15 +190,11 @@ void Server::Impl::login(Call& call) {
     return;
   }
 
-  if (doc.HasParseError()) {
+  rapidjson::Document doc;
+  if (const std::string err = parseObjectBody(doc, call.body, "models.WatcherAuthRequest");
+      !err.empty()) {
     bump(counters.bad_bodies);
-    fail("missing: " + jsonParseErrorMessage(doc, call.body));
-    return;
-  }
-  if (!doc.IsObject()) {
-    bump(counters.bad_bodies);
-    fail(std::string("missing: json: cannot unmarshal ") + goKind(doc) +
-         " into Go value of type models.WatcherAuthRequest");
+    fail("missing: " + err);
     return;
   }
   std::string type_error;

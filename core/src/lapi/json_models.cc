@@ -589,15 +589,13 @@ ParsedAlerts parseAlerts(std::string_view body, TimePoint now) {
     return out;
   }
   if (!doc.IsArray()) {
-    out.error = {400, std::string("json: cannot unmarshal ") + goKind(doc) +
-                          " into Go value of type models.AddAlertsRequest"};
+    out.error = {400, cannotUnmarshal(doc, "models.AddAlertsRequest")};
     return out;
   }
   out.alerts.reserve(doc.Size());
   for (const Value& item : doc.GetArray()) {
     if (!item.IsObject()) {
-      out.error = {400, std::string("json: cannot unmarshal ") + goKind(item) +
-                            " into Go value of type models.Alert"};
+      out.error = {400, cannotUnmarshal(item, "models.Alert")};
       return out;
     }
     AlertReader reader(now, static_cast<std::size_t>(&item - doc.Begin()));

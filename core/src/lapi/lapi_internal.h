@@ -49,4 +49,28 @@ inline std::string jsonParseErrorMessage(const rapidjson::Document& doc, std::st
          rapidjson::GetParseError_En(doc.GetParseError());
 }
 
+/// Go's words for a value of the wrong kind: "json: cannot unmarshal <kind> into Go value of
+/// type <go_type>".
+inline std::string cannotUnmarshal(const rapidjson::Value& v, std::string_view go_type) {
+  std::string m = "json: cannot unmarshal ";
+  m += goKind(v);
+  m += " into Go value of type ";
+  m += go_type;
+  return m;
+}
+
+/// Parses a request body that must be a JSON object (the Go struct `go_type`) into `doc`.
+/// Returns "" when it is one, else the message Go's decoder gives for it.
+inline std::string parseObjectBody(rapidjson::Document& doc, std::string_view body,
+                                   std::string_view go_type) {
+  doc.Parse<kBodyParseFlags>(body.data(), body.size());
+  if (doc.HasParseError()) {
+    return jsonParseErrorMessage(doc, body);
+  }
+  if (!doc.IsObject()) {
+    return cannotUnmarshal(doc, go_type);
+  }
+  return {};
+}
+
 }  // namespace cw::core::lapi
