@@ -13,8 +13,9 @@ namespace {
 
 constexpr const char* kCommands[] = {"machines", "bouncers", "decisions", "alerts"};
 
-/// Index of the command word after the leading config options; config_file set from them.
-int commandIndex(int argc, char** argv, std::string& config_file) {
+}  // namespace
+
+int leadingConfigOptions(int argc, char** argv, std::string& config_file) {
   int i = 1;
   while (i < argc) {
     const std::string a = argv[i];
@@ -31,11 +32,9 @@ int commandIndex(int argc, char** argv, std::string& config_file) {
   return i;
 }
 
-}  // namespace
-
 bool isAdminCommand(int argc, char** argv) {
   std::string ignored;
-  const int i = commandIndex(argc, argv, ignored);
+  const int i = leadingConfigOptions(argc, argv, ignored);
   if (i >= argc) {
     return false;
   }
@@ -46,7 +45,7 @@ bool isAdminCommand(int argc, char** argv) {
 
 int runAdminCommand(int argc, char** argv) {
   std::string config_file;
-  const int i = commandIndex(argc, argv, config_file);
+  const int i = leadingConfigOptions(argc, argv, config_file);
   const std::string word = argv[i];
   if (word == "machines") {
     return machinesCommand(argc - i, argv + i, config_file);

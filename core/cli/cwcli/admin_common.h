@@ -15,6 +15,10 @@
 // and bouncers): `cwcli [-c CONFIG] machines|bouncers|decisions|alerts ...`.
 namespace cw::cli {
 
+/// Reads the leading `-c FILE` / `--config FILE` / `--config=FILE` options every cwcli command
+/// takes before its word (the last one wins into `config_file`); returns the command word's index.
+int leadingConfigOptions(int argc, char** argv, std::string& config_file);
+
 /// True when argv (after optional leading `-c FILE` / `--config FILE` / `--config=FILE`) names
 /// machines, bouncers, decisions or alerts.
 bool isAdminCommand(int argc, char** argv);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "admin_common.h"
 #include "cw/core/config/config.h"
 
 namespace po = boost::program_options;
@@ -319,21 +320,8 @@ int hubCommand(int argc, char** argv, const std::string& config_file) {
 }
 
 int runHubCommand(int argc, char** argv) {
-  // Leading global options: -c FILE / --config FILE / --config=FILE.
   std::string config_file;
-  int i = 1;
-  while (i < argc) {
-    const std::string a = argv[i];
-    if ((a == "-c" || a == "--config") && i + 1 < argc) {
-      config_file = argv[i + 1];
-      i += 2;
-    } else if (a.rfind("--config=", 0) == 0) {
-      config_file = a.substr(9);
-      i += 1;
-    } else {
-      break;
-    }
-  }
+  const int i = leadingConfigOptions(argc, argv, config_file);
   if (i >= argc) {
     std::cerr << "cwcli: a command must follow -c CONFIG\n";
     return 2;

@@ -12,6 +12,7 @@
 #include "cw/core/apiclient/client.h"
 #include "cw/core/config/config.h"
 #include "cw/core/store/passwords.h"
+#include "admin_common.h"
 
 namespace cw::cli {
 namespace {
@@ -26,23 +27,6 @@ constexpr const char* kLapiUsage =
     "  register [--url URL] [--machine NAME] [-f FILE] [--token TOKEN]\n"
     "                                 register this machine with a LAPI (POST /v1/watchers)\n"
     "                                 and write its credentials (default: credentials_path)\n";
-
-int leadingConfig(int argc, char** argv, std::string& config_file) {
-  int i = 1;
-  while (i < argc) {
-    const std::string a = argv[i];
-    if ((a == "-c" || a == "--config") && i + 1 < argc) {
-      config_file = argv[i + 1];
-      i += 2;
-    } else if (a.rfind("--config=", 0) == 0) {
-      config_file = a.substr(9);
-      i += 1;
-    } else {
-      break;
-    }
-  }
-  return i;
-}
 
 // Parses options after the subcommand word; -1 = go on, else the exit status.
 int parse(int argc, char** argv, po::options_description& desc, po::variables_map& vm,
@@ -182,13 +166,13 @@ int registerMachine(int argc, char** argv, const std::string& config_file) {
 
 bool isLapiCommand(int argc, char** argv) {
   std::string ignored;
-  const int i = leadingConfig(argc, argv, ignored);
+  const int i = leadingConfigOptions(argc, argv, ignored);
   return i < argc && std::string(argv[i]) == "lapi";
 }
 
 int runLapiCommand(int argc, char** argv) {
   std::string config_file;
-  const int i = leadingConfig(argc, argv, config_file);
+  const int i = leadingConfigOptions(argc, argv, config_file);
   if (i + 1 >= argc) {
     std::cerr << kLapiUsage;
     return 2;
