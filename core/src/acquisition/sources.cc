@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "cw/core/common/file.h"
 #include "cw/core/acquisition/sources.h"
 
 #include <openssl/evp.h>
@@ -422,16 +423,14 @@ void fileProblem(std::vector<Spec>& specs, std::string message) {
 }
 
 void parseFile(const std::string& path, std::vector<Spec>& specs) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const auto text = readWholeFile(path);
+  if (!text) {
     fileProblem(specs, "cannot read " + path + ": " + std::strerror(errno));
     return;
   }
-  std::stringstream text;
-  text << in.rdbuf();
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(expandEnv(text.str()));
+    docs = YAML::LoadAll(expandEnv(*text));
   } catch (const YAML::Exception& e) {
     fileProblem(specs, path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
     return;

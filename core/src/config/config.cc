@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "cw/core/common/file.h"
 #include "cw/core/config/config.h"
 
 #include <fcntl.h>
@@ -366,13 +367,11 @@ void readClient(Reader& r, const YAML::Node& n, ApiClient& c, const ConfigPaths&
 }
 
 Result<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = readWholeFile(path);
+  if (!text) {
     return makeError(ErrorCode::Io, "cannot open " + path + ": " + std::strerror(errno));
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return std::move(*text);
 }
 
 Result<YAML::Node> parseYaml(const std::string& text, const std::string& origin) {

@@ -2,6 +2,7 @@
 // profiles.yaml: loading (strict keys, expressions compiled once) and evaluation of an alert
 // into decisions. Expressions see the alert through the expr bindings of event::Alert, so
 // profile filters use exactly the names scenario filters use.
+#include "cw/core/common/file.h"
 #include "cw/core/decisions/profiles.h"
 
 #include <yaml-cpp/yaml.h>
@@ -385,13 +386,11 @@ Result<Profiles> Profiles::parse(const std::string& yaml_text, const std::string
 Result<Profiles> Profiles::load(const std::string& path, const expr::Services& services,
                                 store::Store* store) {
   auto read = [](const std::string& p) -> Result<std::string> {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
+    auto text = readWholeFile(p);
+    if (!text) {
       return makeError(ErrorCode::Io, "cannot read profiles file " + p);
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return std::move(*text);
   };
   auto main = read(path);
   if (!main) {

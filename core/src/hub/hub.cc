@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "cw/core/common/file.h"
 #include "cw/core/hub/hub.h"
 
 #include <algorithm>
@@ -33,13 +34,9 @@ bool isYaml(const fs::path& p) {
 }
 
 std::string readFile(const std::string& path, bool& ok) {
-  std::ifstream in(path, std::ios::binary);
-  ok = static_cast<bool>(in);
-  std::ostringstream out;
-  if (ok) {
-    out << in.rdbuf();
-  }
-  return out.str();
+  auto text = readWholeFile(path);
+  ok = text.has_value();
+  return ok ? std::move(*text) : std::string();
 }
 
 // The value of a top-level `name:` line, without parsing the YAML: an installed item needs a

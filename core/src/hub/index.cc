@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "cw/core/common/file.h"
 #include "cw/core/hub/index.h"
 
 #include <rapidjson/document.h>
@@ -269,13 +270,11 @@ Result<Index> Index::parse(std::string_view json, const std::string& origin) {
 }
 
 Result<Index> Index::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const auto text = readWholeFile(path);
+  if (!text) {
     return makeError(ErrorCode::NotFound, path + ": cannot read the hub index");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path);
+  return parse(*text, path);
 }
 
 const IndexItem* Index::find(std::string_view type, std::string_view name) const {

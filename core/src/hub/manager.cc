@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "cw/core/common/file.h"
 #include "cw/core/hub/manager.h"
 
 #include <fcntl.h>
@@ -39,13 +40,9 @@ using Key = std::pair<std::string, std::string>;  // (type, name)
 constexpr auto kDataFreshFor = std::chrono::hours(24 * 7);
 
 std::string readText(const std::string& path, bool& ok) {
-  std::ifstream in(path, std::ios::binary);
-  ok = static_cast<bool>(in);
-  std::ostringstream out;
-  if (ok) {
-    out << in.rdbuf();
-  }
-  return out.str();
+  auto text = readWholeFile(path);
+  ok = text.has_value();
+  return ok ? std::move(*text) : std::string();
 }
 
 bool writeText(const std::string& path, const std::string& text) {

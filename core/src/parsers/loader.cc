@@ -16,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cw/core/common/file.h"
 #include "cw/core/expr/services.h"
 
 namespace cw::core::parsers::detail {
@@ -840,14 +841,12 @@ bool Loader::loadNode(const Where& parent_where, const YAML::Node& y, Node& n, b
 void Loader::loadFile(const ParserFile& file) {
   std::vector<YAML::Node> docs;
   try {
-    std::ifstream in(file.path, std::ios::binary);
-    if (!in) {
+    const auto text = readWholeFile(file.path);
+    if (!text) {
       errors_.push_back(file.path + ": cannot open the file");
       return;
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    docs = YAML::LoadAll(buffer.str());
+    docs = YAML::LoadAll(*text);
   } catch (const YAML::Exception& e) {
     errors_.push_back(file.path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) +
                       ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "cw/core/common/file.h"
 #include "cw/core/plugins/loader.h"
 
 #include <dlfcn.h>
@@ -241,14 +242,12 @@ Result<std::string> sha256OfFile(const std::string& path) {
 }
 
 Result<std::vector<IndexEntry>> readIndex(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const auto text = readWholeFile(path);
+  if (!text) {
     return makeError(ErrorCode::NotFound,
                      "cannot read plugin index " + path + ": " + std::strerror(errno));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string json = text.str();
+  const std::string& json = *text;
   rapidjson::Document doc;
   doc.Parse(json.c_str(), json.size());
   if (doc.HasParseError()) {

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
+#include "cw/core/common/file.h"
 #include "cw/core/expr/services.h"
 #include "internal.h"
 
@@ -786,16 +787,14 @@ Result<std::vector<Scenario>> loadScenarios(const std::vector<ScenarioFile>& fil
   Problems problems;
   std::vector<Scenario> out;
   for (const ScenarioFile& file : files) {
-    std::ifstream in(file.path, std::ios::binary);
-    if (!in) {
+    const auto text = readWholeFile(file.path);
+    if (!text) {
       problems.add(file.path, 0, "cannot open scenario file");
       continue;
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
     std::vector<YAML::Node> docs;
     try {
-      docs = YAML::LoadAll(buffer.str());
+      docs = YAML::LoadAll(*text);
     } catch (const YAML::Exception& e) {
       problems.add(file.path, e.mark.line + 1, std::string("bad yaml: ") + e.msg);
       continue;
