@@ -19,6 +19,7 @@
 #include <boost/program_options.hpp>
 
 #include "cw/core/agent/agent.h"
+#include "cw/core/daemon/daemon.h"
 #include "cw/core/alerts/render.h"
 #include "cw/core/hub/hub.h"
 
@@ -57,18 +58,6 @@ int usageError(const std::string& message) {
   std::fprintf(stderr, "crowdwall replay: %s\nRun 'crowdwall replay --help' for usage.\n",
                message.c_str());
   return 2;
-}
-
-void printErrors(const std::string& message) {
-  std::size_t pos = 0;
-  while (pos <= message.size()) {
-    std::size_t nl = message.find('\n', pos);
-    if (nl == std::string::npos) {
-      nl = message.size();
-    }
-    std::fprintf(stderr, "crowdwall: %.*s\n", static_cast<int>(nl - pos), message.data() + pos);
-    pos = nl + 1;
-  }
 }
 
 }  // namespace
@@ -182,7 +171,7 @@ int runReplay(int argc, char** argv) {
 
   auto agent = core::agent::Agent::create(config);
   if (!agent) {
-    printErrors(agent.error().message);
+    cw::core::daemon::printErrors(agent.error().message);
     return 1;
   }
   // Alerts are handed over as they are raised: JSON is written straight away (in the order
@@ -206,7 +195,7 @@ int runReplay(int argc, char** argv) {
   };
   auto result = dsn.empty() ? (*agent)->replay(input) : replayDsn(**agent, dsn, plugin_dir, hub_dir, input);
   if (!result) {
-    printErrors(result.error().message);
+    cw::core::daemon::printErrors(result.error().message);
     return 1;
   }
   if (result->counters.parsed == 0 && result->counters.unparsed > 0) {

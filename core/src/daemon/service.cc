@@ -35,6 +35,8 @@ spdlog::level::level_enum levelOf(const std::string& name) {
   return spdlog::level::info;
 }
 
+}  // namespace
+
 void printErrors(const std::string& message) {
   std::size_t pos = 0;
   while (pos <= message.size()) {
@@ -46,8 +48,6 @@ void printErrors(const std::string& message) {
     pos = nl + 1;
   }
 }
-
-}  // namespace
 
 Result<bool> setupLogging(const config::Common& common) {
   std::shared_ptr<spdlog::logger> logger;

@@ -75,6 +75,10 @@ class Daemon {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Prints a (possibly multi-line) error to stderr, each line as "crowdwall: <line>", so every
+/// problem a loader lists stands on its own line.
+void printErrors(const std::string& message);
+
 /// Sets up logging from `common:` (stderr, or <log_dir>/crowdwall.log with log_media: file).
 Result<bool> setupLogging(const config::Common& common);
 
