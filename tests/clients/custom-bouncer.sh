@@ -13,44 +13,7 @@ start_daemon
 KEY=custombouncerkey0123456789abcdef
 cwcli bouncers add custom-test --key "$KEY" >>"$WORK/cwcli.log" 2>&1 || fail "cwcli bouncers add"
 
-OUT=$WORK/calls.txt
-cat >"$WORK/record.sh" <<SH
-#!/bin/sh
-printf '%s %s %s\n' "\$1" "\$2" "\$4" >>"$OUT"
-printf '%s\n' "\$3" >>"$OUT.durations"
-printf '%s\n' "\$5" >>"$OUT.json"
-SH
-chmod +x "$WORK/record.sh"
-cat >"$WORK/custom-bouncer.yaml" <<YAML
-bin_path: $WORK/record.sh
-feed_via_stdin: false
-total_retries: 0
-scenarios_containing: []
-scenarios_not_containing: []
-origins: []
-piddir: $WORK/
-update_frequency: 1s
-cache_retention_duration: 10s
-daemonize: false
-log_mode: file
-log_dir: $WORK/log/
-log_level: info
-api_url: $URL
-api_key: $KEY
-prometheus:
-  enabled: false
-YAML
-"$CSBIN/crowdsec-custom-bouncer" -c "$WORK/custom-bouncer.yaml" >"$WORK/custom-bouncer.log" 2>&1 &
-EXTRA_PIDS="$EXTRA_PIDS $!"
-
-wait_lines() {  # N: until $OUT has N lines (30 s at most)
-    n=0
-    while [ "$(cat "$OUT" 2>/dev/null | wc -l)" -lt "$1" ]; do
-        n=$((n + 1))
-        [ "$n" -lt 300 ] || fail "the bouncer made $(cat "$OUT" 2>/dev/null | wc -l) calls, want $1"
-        sleep 0.1
-    done
-}
+start_custom_bouncer "$KEY"
 
 sleep 1.5  # its startup pull sees no decision
 cwcli decisions add --ip 192.0.2.50 --duration 1h --reason cw-test >>"$WORK/cwcli.log" 2>&1 ||

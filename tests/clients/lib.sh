@@ -191,6 +191,50 @@ cwcli() {
     "$CWCLI" -c "$CONFIG" "$@"
 }
 
+# crowdsec-custom-bouncer 0.0.15 with API key $1, polling our LAPI every second. Its binary
+# records each call in $OUT ("add|del IP REASON"), $OUT.durations (seconds) and $OUT.json.
+start_custom_bouncer() {
+    OUT=$WORK/calls.txt
+    cat >"$WORK/record.sh" <<SH
+#!/bin/sh
+printf '%s %s %s\n' "\$1" "\$2" "\$4" >>"$OUT"
+printf '%s\n' "\$3" >>"$OUT.durations"
+printf '%s\n' "\$5" >>"$OUT.json"
+SH
+    chmod +x "$WORK/record.sh"
+    cat >"$WORK/custom-bouncer.yaml" <<YAML
+bin_path: $WORK/record.sh
+feed_via_stdin: false
+total_retries: 0
+scenarios_containing: []
+scenarios_not_containing: []
+origins: []
+piddir: $WORK/
+update_frequency: 1s
+cache_retention_duration: 10s
+daemonize: false
+log_mode: file
+log_dir: $WORK/log/
+log_level: info
+api_url: $URL
+api_key: $1
+prometheus:
+  enabled: false
+YAML
+    "$CSBIN/crowdsec-custom-bouncer" -c "$WORK/custom-bouncer.yaml" >"$WORK/custom-bouncer.log" 2>&1 &
+    EXTRA_PIDS="$EXTRA_PIDS $!"
+}
+
+# Until the custom bouncer has made N calls (30 s at most).
+wait_lines() {
+    n=0
+    while [ "$(cat "$OUT" 2>/dev/null | wc -l)" -lt "$1" ]; do
+        n=$((n + 1))
+        [ "$n" -lt 300 ] || fail "the bouncer made $(cat "$OUT" 2>/dev/null | wc -l) calls, want $1"
+        sleep 0.1
+    done
+}
+
 # A CrowdSec 1.4.6 config (agent / cscli) whose credentials point at our LAPI: machine $1.
 cs_config_for_our_lapi() {
     CS_DIR=$WORK/cs

@@ -13,40 +13,8 @@ write_config both
 start_daemon
 KEY=ownagentbouncerkey0123456789abcd
 cwcli bouncers add own-agent-test --key "$KEY" >>"$WORK/cwcli.log" 2>&1 || fail "cwcli bouncers add"
-OUT=$WORK/calls.txt
-printf '#!/bin/sh\nprintf "%%s %%s %%s\\n" "$1" "$2" "$4" >>"%s"\n' "$OUT" >"$WORK/record.sh"
-chmod +x "$WORK/record.sh"
-cat >"$WORK/custom-bouncer.yaml" <<YAML
-bin_path: $WORK/record.sh
-feed_via_stdin: false
-total_retries: 0
-scenarios_containing: []
-scenarios_not_containing: []
-origins: []
-piddir: $WORK/
-update_frequency: 1s
-cache_retention_duration: 10s
-daemonize: false
-log_mode: file
-log_dir: $WORK/log/
-log_level: info
-api_url: $URL
-api_key: $KEY
-prometheus:
-  enabled: false
-YAML
-"$CSBIN/crowdsec-custom-bouncer" -c "$WORK/custom-bouncer.yaml" >"$WORK/custom-bouncer.log" 2>&1 &
-EXTRA_PIDS="$EXTRA_PIDS $!"
+start_custom_bouncer "$KEY"
 sleep 1.5
-
-wait_lines() {
-    n=0
-    while [ "$(cat "$OUT" 2>/dev/null | wc -l)" -lt "$1" ]; do
-        n=$((n + 1))
-        [ "$n" -lt 300 ] || fail "the bouncer made $(cat "$OUT" 2>/dev/null | wc -l) calls, want $1"
-        sleep 0.1
-    done
-}
 
 kill -HUP "$DAEMON_PID"
 n=0
