@@ -76,27 +76,44 @@ core::Result<std::shared_ptr<AdminContext>> openAdmin(const std::string& config_
   return ctx;
 }
 
-int parseArgs(int argc, char** argv, boost::program_options::options_description& desc,
-              std::vector<std::string>& names, boost::program_options::variables_map& vm,
-              const char* what) {
-  desc.add_options()("help,h", "show this help")("name", boost::program_options::value(&names),
-                                                 "names");
-  boost::program_options::positional_options_description pos;
-  pos.add("name", -1);
+namespace {
+
+// `names` null: no positional words (one is an error).
+int parseArgsInto(int argc, char** argv, boost::program_options::options_description& desc,
+                  std::vector<std::string>* names, boost::program_options::variables_map& vm,
+                  const char* what) {
+  namespace po = boost::program_options;
+  desc.add_options()("help,h", "show this help");
+  po::positional_options_description pos;
+  if (names != nullptr) {
+    desc.add_options()("name", po::value(names), "names");
+    pos.add("name", -1);
+  }
   try {
-    boost::program_options::store(
-        boost::program_options::command_line_parser(argc, argv).options(desc).positional(pos).run(),
-        vm);
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
     if (vm.count("help") != 0) {
       std::cout << desc << "\n";
       return 0;
     }
-    boost::program_options::notify(vm);
-  } catch (const boost::program_options::error& e) {
+    po::notify(vm);
+  } catch (const po::error& e) {
     std::cerr << "cwcli " << what << ": " << e.what() << "\n" << desc << "\n";
     return 2;
   }
   return -1;
+}
+
+}  // namespace
+
+int parseArgs(int argc, char** argv, boost::program_options::options_description& desc,
+              std::vector<std::string>& names, boost::program_options::variables_map& vm,
+              const char* what) {
+  return parseArgsInto(argc, argv, desc, &names, vm, what);
+}
+
+int parseArgs(int argc, char** argv, boost::program_options::options_description& desc,
+              boost::program_options::variables_map& vm, const char* what) {
+  return parseArgsInto(argc, argv, desc, nullptr, vm, what);
 }
 
 void FilterFlags::add(boost::program_options::options_description& desc, bool with_limit) {

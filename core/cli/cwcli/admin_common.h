@@ -42,6 +42,10 @@ int parseArgs(int argc, char** argv, boost::program_options::options_description
               std::vector<std::string>& words, boost::program_options::variables_map& vm,
               const char* what);
 
+/// The same for a subcommand that takes no positional words.
+int parseArgs(int argc, char** argv, boost::program_options::options_description& desc,
+              boost::program_options::variables_map& vm, const char* what);
+
 /// The filter flags `decisions list|delete` and `alerts list|delete` share (cscli's names).
 struct FilterFlags {
   std::string ip, range, scope, value, scenario, type, origin, since, until;

@@ -3,6 +3,7 @@
 //   install|remove|upgrade|inspect NAME... | list [-a] [-o FMT]
 #include <iostream>
 
+#include "admin_common.h"
 #include "hub_command.h"
 
 namespace po = boost::program_options;
@@ -27,7 +28,6 @@ int itemsCommand(const std::string& type, int argc, char** argv, const std::stri
   std::string format = "human";
   po::options_description desc("cwcli " + type + " " + verb + " [options]" +
                                (verb == "list" ? "" : " NAME..."));
-  desc.add_options()("help,h", "show this help");
   if (verb == "install" || verb == "remove" || verb == "upgrade") {
     desc.add_options()("force", po::bool_switch(&force),
                        "overwrite tainted or local items (remove: also tainted ones and items "
@@ -42,23 +42,13 @@ int itemsCommand(const std::string& type, int argc, char** argv, const std::stri
   if (verb == "list") {
     desc.add_options()("all,a", po::bool_switch(&all), "also items that are not installed");
   }
-  desc.add_options()("name", po::value(&names), "item names");
   common.add(desc);
-  po::positional_options_description pos;
-  if (verb != "list") {
-    pos.add("name", -1);
-  }
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc - 1, argv + 1).options(desc).positional(pos).run(), vm);
-    if (vm.count("help") != 0) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "cwcli " << type << " " << verb << ": " << e.what() << "\n" << desc << "\n";
-    return 2;
+  const std::string what = type + " " + verb;
+  const int parsed = verb == "list" ? parseArgs(argc - 1, argv + 1, desc, vm, what.c_str())
+                                : parseArgs(argc - 1, argv + 1, desc, names, vm, what.c_str());
+  if (parsed >= 0) {
+    return parsed;
   }
   if (format != "human" && format != "json" && format != "raw") {
     std::cerr << "cwcli " << type << " " << verb << ": --output must be human, json or raw\n";

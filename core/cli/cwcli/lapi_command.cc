@@ -28,25 +28,6 @@ constexpr const char* kLapiUsage =
     "                                 register this machine with a LAPI (POST /v1/watchers)\n"
     "                                 and write its credentials (default: credentials_path)\n";
 
-// Parses options after the subcommand word; -1 = go on, else the exit status.
-int parse(int argc, char** argv, po::options_description& desc, po::variables_map& vm,
-          const char* what) {
-  desc.add_options()("help,h", "show this help");
-  try {
-    const po::positional_options_description none;
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(none).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "cwcli lapi " << what << ": " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
-  if (vm.count("help") != 0) {
-    std::cout << desc << "\n";
-    return 0;
-  }
-  return -1;
-}
-
 core::Result<core::config::Config> loadConfig(const std::string& config_file) {
   return core::config::load(config_file.empty() ? core::config::defaultConfigPath() : config_file);
 }
@@ -54,7 +35,7 @@ core::Result<core::config::Config> loadConfig(const std::string& config_file) {
 int status(int argc, char** argv, const std::string& config_file) {
   po::options_description desc("cwcli lapi status");
   po::variables_map vm;
-  if (int rc = parse(argc, argv, desc, vm, "status"); rc >= 0) {
+  if (int rc = parseArgs(argc, argv, desc, vm, "lapi status"); rc >= 0) {
     return rc;
   }
   auto cfg = loadConfig(config_file);
@@ -111,7 +92,7 @@ int registerMachine(int argc, char** argv, const std::string& config_file) {
       "file,f", po::value(&file), "credentials file to write (default: credentials_path)")(
       "token", po::value(&token), "auto-registration token");
   po::variables_map vm;
-  if (int rc = parse(argc, argv, desc, vm, "register"); rc >= 0) {
+  if (int rc = parseArgs(argc, argv, desc, vm, "lapi register"); rc >= 0) {
     return rc;
   }
   auto cfg = loadConfig(config_file);

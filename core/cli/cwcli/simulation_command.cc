@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cw/core/hub/simulation.h"
+#include "admin_common.h"
 #include "hub_command.h"
 
 namespace po = boost::program_options;
@@ -22,27 +23,16 @@ int simulationCommand(int argc, char** argv, const std::string& config_file) {
   bool global = false;
   po::options_description desc("cwcli simulation " + verb + " [options]" +
                                (verb == "status" ? "" : " [SCENARIO...]"));
-  desc.add_options()("help,h", "show this help");
   if (verb != "status") {
     desc.add_options()("global,g", po::bool_switch(&global), "every scenario (the global switch)");
   }
-  desc.add_options()("name", po::value(&names), "scenario names");
   common.add(desc);
-  po::positional_options_description pos;
-  if (verb != "status") {
-    pos.add("name", -1);
-  }
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc - 1, argv + 1).options(desc).positional(pos).run(), vm);
-    if (vm.count("help") != 0) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "cwcli simulation " << verb << ": " << e.what() << "\n" << desc << "\n";
-    return 2;
+  const std::string what = "simulation " + verb;
+  const int parsed = verb == "status" ? parseArgs(argc - 1, argv + 1, desc, vm, what.c_str())
+                                  : parseArgs(argc - 1, argv + 1, desc, names, vm, what.c_str());
+  if (parsed >= 0) {
+    return parsed;
   }
   if (verb != "status" && global == !names.empty()) {
     std::cerr << "cwcli simulation " << verb << ": name scenarios or give --global\n";
