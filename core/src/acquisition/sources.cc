@@ -450,25 +450,7 @@ void parseFile(const std::string& path, std::vector<Spec>& specs) {
 plugins::LoadOptions pluginOptions(const std::string& dir, const std::string& index,
                                    const std::vector<std::string>& enabled,
                                    const std::vector<std::string>& disabled) {
-  plugins::LoadOptions o;
-  const std::string builtin = dir.empty() ? "" : (fs::path(dir) / "index.json").string();
-  std::error_code ec;
-  if (!builtin.empty() && (fs::exists(builtin, ec) || index.empty())) {
-    o.plugin_dir = dir;
-    o.index_path = builtin;
-  }
-  if (!index.empty() && (o.index_path.empty() || !fs::equivalent(index, builtin, ec))) {
-    if (o.index_path.empty() && !fs::exists(index, ec)) {
-      o.plugin_dir = fs::path(index).parent_path().string();
-      o.index_path = index;  // nothing else to load: its absence is the error reported
-    } else {
-      o.optional_indexes.push_back(index);
-    }
-  }
-  o.enabled = enabled;
-  o.disabled = disabled;
-  o.kinds = {"acquisition"};
-  return o;
+  return plugins::installedPluginOptions(dir, index, enabled, disabled, "acquisition");
 }
 
 std::string joinProblems(const std::vector<Spec>& specs) {

@@ -168,6 +168,13 @@ const cw_acquisition_vtable* Plugin::acquisition() const {
   return static_cast<const cw_acquisition_vtable*>(descriptor_->vtable);
 }
 
+const cw_notification_vtable* Plugin::notification() const {
+  if (descriptor_ == nullptr || descriptor_->kind != CW_KIND_NOTIFICATION) {
+    return nullptr;
+  }
+  return static_cast<const cw_notification_vtable*>(descriptor_->vtable);
+}
+
 std::vector<std::string> Plugin::takeReports() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<std::string> out;
@@ -292,6 +299,31 @@ Result<std::vector<IndexEntry>> readIndex(const std::string& path) {
 }
 
 // ---- loading -------------------------------------------------------------------------------
+
+LoadOptions installedPluginOptions(const std::string& dir, const std::string& index,
+                                   const std::vector<std::string>& enabled,
+                                   const std::vector<std::string>& disabled,
+                                   const std::string& kind) {
+  LoadOptions o;
+  const std::string builtin = dir.empty() ? "" : (fs::path(dir) / "index.json").string();
+  std::error_code ec;
+  if (!builtin.empty() && (fs::exists(builtin, ec) || index.empty())) {
+    o.plugin_dir = dir;
+    o.index_path = builtin;
+  }
+  if (!index.empty() && (o.index_path.empty() || !fs::equivalent(index, builtin, ec))) {
+    if (o.index_path.empty() && !fs::exists(index, ec)) {
+      o.plugin_dir = fs::path(index).parent_path().string();
+      o.index_path = index;  // nothing else to load: its absence is the error reported
+    } else {
+      o.optional_indexes.push_back(index);
+    }
+  }
+  o.enabled = enabled;
+  o.disabled = disabled;
+  o.kinds = {kind};
+  return o;
+}
 
 Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options) {
   // Every declared entry, with the folder its file is relative to.
@@ -454,6 +486,12 @@ Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options) {
                 v->create == nullptr || v->start == nullptr || v->stop == nullptr ||
                 v->stats == nullptr || v->destroy == nullptr) {
               problems.push_back("acquisition table is incomplete");
+            }
+          } else if (d->kind == CW_KIND_NOTIFICATION) {
+            const auto* v = static_cast<const cw_notification_vtable*>(d->vtable);
+            if (v->struct_size < sizeof(cw_notification_vtable) || v->create == nullptr ||
+                v->notify == nullptr || v->destroy == nullptr) {
+              problems.push_back("notification table is incomplete");
             }
           }
         }

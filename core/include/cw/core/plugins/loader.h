@@ -53,6 +53,14 @@ struct LoadOptions {
   std::vector<std::string> optional_indexes;
 };
 
+/// The options the daemon uses: our built plugins (<dir>/index.json, when present or when
+/// `index` is empty) plus `index` (the plugins `cwcli plugins install` enabled, files relative
+/// to its folder, absent ones skipped), restricted to `kind`.
+LoadOptions installedPluginOptions(const std::string& dir, const std::string& index,
+                                   const std::vector<std::string>& enabled,
+                                   const std::vector<std::string>& disabled,
+                                   const std::string& kind);
+
 class Plugin;
 
 /// The plugins loaded together. Owns the shared objects: keep it alive while any instance
@@ -91,6 +99,8 @@ class Plugin {
   const cw_plugin_descriptor* descriptor() const { return descriptor_; }
   /// The acquisition table, nullptr for other kinds.
   const cw_acquisition_vtable* acquisition() const;
+  /// The notification table, nullptr for other kinds.
+  const cw_notification_vtable* notification() const;
   /// Errors the plugin reported (cw_host_api::report) since the last call; clears them.
   std::vector<std::string> takeReports() const;
 
