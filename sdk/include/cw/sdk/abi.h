@@ -191,7 +191,8 @@ typedef struct cw_acquisition_vtable {
 } cw_acquisition_vtable;
 
 /* ------------------------------------------------------------------------------------------ */
-/* Other kinds: declared with their minimal operations; the host does not call them yet.      */
+/* Other kinds: declared with their minimal operations. The host calls notification plugins; */
+/* parser, scenario and bouncer plugins are not called yet.                                   */
 /* ------------------------------------------------------------------------------------------ */
 
 /** A key/value pair of an event; both borrowed. */
@@ -270,12 +271,22 @@ typedef struct cw_bouncer_vtable {
   void (*destroy)(cw_instance* instance);
 } cw_bouncer_vtable;
 
-/** Notification plugin: sends alerts somewhere (mail, chat, webhook). */
+/**
+ * Notification plugin: sends alerts somewhere (mail, chat, webhook). The host creates one
+ * instance per notification a profile names, from the notification's file without its `type`
+ * and `name` keys; it calls notify on a thread of its own, one call at a time per instance.
+ */
 typedef struct cw_notification_vtable {
   uint32_t struct_size; /**< sizeof(cw_notification_vtable) of the plugin */
-  /** Creates an instance from its YAML configuration (borrowed). */
+  /**
+   * Creates an instance from its YAML configuration (borrowed). Reports every problem through
+   * host->report and returns CW_INVALID, or stores a new instance in `*out`.
+   */
   cw_status (*create)(cw_str yaml, cw_instance** out);
-  /** Sends one alert given as LAPI JSON (borrowed). */
+  /**
+   * Sends one alert given as the Local API's JSON object of the alert (borrowed). Returns CW_OK
+   * when delivered, else CW_ERROR after reporting why (the host logs and counts it).
+   */
   cw_status (*notify)(cw_instance* instance, cw_str alert_json);
   /** Frees the instance. */
   void (*destroy)(cw_instance* instance);

@@ -16,6 +16,15 @@
 /// };
 /// CW_ACQUISITION_PLUGIN(MySource, "me/mysource", "1.0", "mysource", nullptr)
 /// @endcode
+/// and a notification plugin:
+/// @code
+/// class MyNotifier : public cw::sdk::Notifier {
+///  public:
+///   static std::unique_ptr<MyNotifier> create(std::string_view yaml, cw::sdk::Errors& errors);
+///   bool notify(std::string_view alert_json, std::string& error) override;
+/// };
+/// CW_NOTIFICATION_PLUGIN(MyNotifier, "me/mynotifier", "1.0")
+/// @endcode
 #pragma once
 
 #include <atomic>
@@ -117,6 +126,22 @@ class Source {
   virtual SourceCounters counters() const = 0;
 };
 
+/// Base class of a notification plugin's instance (one per configured notification). A subclass
+/// also provides `static std::unique_ptr<Subclass> create(std::string_view yaml, Errors&)`:
+/// `yaml` is the notification's own keys (its file without `type` and `name`) as a YAML
+/// mapping, valid during create() only; it returns nullptr after filling `errors` when the
+/// configuration is wrong.
+class Notifier {
+ public:
+  virtual ~Notifier() = default;
+  /// Sends one alert, given as the Local API's JSON object of the alert (`alert_json` is valid
+  /// during the call only). Returns true when it was delivered; false after setting `error` to
+  /// why not (the host logs and counts it). Called from one host thread at a time, never
+  /// concurrently for the same instance; it may block (the host calls it on a thread of its
+  /// own), but should bound its wait with a timeout.
+  virtual bool notify(std::string_view alert_json, std::string& error) = 0;
+};
+
 namespace detail {
 
 inline void reportException(const char* where) {
@@ -196,6 +221,51 @@ struct AcquisitionTrampolines {
   }
 };
 
+template <class N>
+struct NotificationTrampolines {
+  static Notifier* self(cw_instance* i) { return reinterpret_cast<Notifier*>(i); }
+  static cw_status create(cw_str yaml, cw_instance** out) noexcept {
+    try {
+      Errors errors;
+      std::unique_ptr<N> notifier = N::create(fromC(yaml), errors);
+      if (!notifier || !errors.empty()) {
+        for (const std::string& e : errors) {
+          Host::report(e);
+        }
+        if (errors.empty()) {
+          Host::report("the notification could not be created");
+        }
+        return CW_INVALID;
+      }
+      *out = reinterpret_cast<cw_instance*>(static_cast<Notifier*>(notifier.release()));
+      return CW_OK;
+    } catch (...) {
+      reportException("create");
+      return CW_ERROR;
+    }
+  }
+  static cw_status notify(cw_instance* i, cw_str alert_json) noexcept {
+    try {
+      std::string error;
+      if (self(i)->notify(fromC(alert_json), error)) {
+        return CW_OK;
+      }
+      Host::report(error.empty() ? std::string("the notification failed") : error);
+      return CW_ERROR;
+    } catch (...) {
+      reportException("notify");
+      return CW_ERROR;
+    }
+  }
+  static void destroy(cw_instance* i) noexcept {
+    try {
+      delete self(i);
+    } catch (...) {
+      Host::log(CW_LOG_ERROR, "Exception while destroying a notification");
+    }
+  }
+};
+
 /// Runs `init` (any callable returning a descriptor) with exceptions reported to the host.
 template <class F>
 const cw_plugin_descriptor* guardedEntry(const cw_host_api* host, F&& init) noexcept {
@@ -233,7 +303,34 @@ const cw_plugin_descriptor* acquisitionDescriptor(const char* id, const char* ve
   return &descriptor;
 }
 
+/// Builds the notification descriptor for notifier class `N`.
+template <class N>
+const cw_plugin_descriptor* notificationDescriptor(const char* id, const char* version) {
+  using T = detail::NotificationTrampolines<N>;
+  static const cw_notification_vtable vtable{sizeof(cw_notification_vtable), &T::create,
+                                             &T::notify, &T::destroy};
+  static const cw_plugin_descriptor descriptor{sizeof(cw_plugin_descriptor),
+                                               CW_ABI_MAJOR,
+                                               CW_ABI_MINOR,
+                                               CW_KIND_NOTIFICATION,
+                                               id,
+                                               version,
+                                               &vtable};
+  return &descriptor;
+}
+
 }  // namespace cw::sdk
+
+/// Defines the plugin's entry point for notifier class `NotifierClass` (a cw::sdk::Notifier):
+/// plugin `id` ("author/name" as in the index; what a notification file's `type:` names) and
+/// `version`. Use once per shared object, at global scope.
+#define CW_NOTIFICATION_PLUGIN(NotifierClass, id, version)                 \
+  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry( \
+      const cw_host_api* host) {                                           \
+    return ::cw::sdk::detail::guardedEntry(host, [] {                      \
+      return ::cw::sdk::notificationDescriptor<NotifierClass>(id, version); \
+    });                                                                    \
+  }
 
 /// Defines the plugin's entry point for acquisition source class `SourceClass`: plugin `id`
 /// ("author/name" as in the index), `version`, the `source:` name it serves and its DSN

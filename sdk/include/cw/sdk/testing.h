@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// @file testing.h
 /// @brief Fakes to unit-test a plugin without Crowdwall: a host that records logs and
-/// reports, a line sink that stores lines, and a driver for an acquisition source.
+/// reports, a line sink that stores lines, a driver for an acquisition source and one for a
+/// notification.
 ///
 /// Link the plugin's sources into the test executable and call its `cw_plugin_entry` with
 /// FakeHost::api(), or load the built shared object yourself. Thread-safe where the ABI
@@ -183,6 +184,38 @@ class SourceDriver {
   const cw_acquisition_vtable* vtable_;
   cw_source* source_ = nullptr;
   bool started_ = false;
+};
+
+/// Drives one instance of a notification descriptor: create, notify, destroy.
+class NotifierDriver {
+ public:
+  /// `descriptor` is what the plugin's entry returned (must be a notification plugin).
+  explicit NotifierDriver(const cw_plugin_descriptor* descriptor)
+      : vtable_(static_cast<const cw_notification_vtable*>(descriptor->vtable)) {}
+  NotifierDriver(const NotifierDriver&) = delete;
+  NotifierDriver& operator=(const NotifierDriver&) = delete;
+  ~NotifierDriver() { destroy(); }
+
+  /// Creates the instance from its YAML keys; the status of the plugin's create.
+  cw_status create(std::string_view yaml) {
+    destroy();
+    return vtable_->create(cw_str{yaml.data(), yaml.size()}, &instance_);
+  }
+  /// Hands one alert (JSON) to the created instance; the status of the plugin's notify.
+  cw_status notify(std::string_view alert_json) {
+    return vtable_->notify(instance_, cw_str{alert_json.data(), alert_json.size()});
+  }
+  /// Frees the instance.
+  void destroy() {
+    if (instance_ != nullptr) {
+      vtable_->destroy(instance_);
+      instance_ = nullptr;
+    }
+  }
+
+ private:
+  const cw_notification_vtable* vtable_;
+  cw_instance* instance_ = nullptr;
 };
 
 }  // namespace cw::sdk::testing
