@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: Apache-2.0
+// Notification files (<config_dir>/notifications/*.yaml) and the notification plugins that
+// serve them.
+#include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+
+#include "cw/core/common/file.h"
+#include "cw/core/decisions/profiles.h"
+#include "cw/core/notifications/dispatcher.h"
+#include "cw/core/plugins/loader.h"
+
+namespace cw::core::notifications {
+namespace {
+
+namespace fs = std::filesystem;
+
+void appendLine(std::string& all, const std::string& line) {
+  all += (all.empty() ? "" : "\n") + line;
+}
+
+/// One notification served by a plugin instance.
+class PluginNotifier : public Notifier {
+ public:
+  PluginNotifier(const plugins::Plugin& plugin, cw_instance* instance)
+      : plugin_(plugin), vtable_(plugin.notification()), instance_(instance) {}
+  ~PluginNotifier() override { vtable_->destroy(instance_); }
+  PluginNotifier(const PluginNotifier&) = delete;
+  PluginNotifier& operator=(const PluginNotifier&) = delete;
+
+  Result<bool> notify(std::string_view alert_json) override {
+    const cw_status status =
+        vtable_->notify(instance_, cw_str{alert_json.data(), alert_json.size()});
+    std::vector<std::string> reports = plugin_.takeReports();
+    if (status == CW_OK) {
+      return true;
+    }
+    std::string why;
+    for (const std::string& r : reports) {
+      why += (why.empty() ? "" : "; ") + r;
+    }
+    return makeError(ErrorCode::Runtime,
+                     why.empty() ? "status " + std::to_string(static_cast<int>(status)) : why);
+  }
+
+ private:
+  const plugins::Plugin& plugin_;
+  const cw_notification_vtable* vtable_;
+  cw_instance* instance_;
+};
+
+void readFile(const std::string& path, std::vector<NotificationConfig>& out,
+              std::string& problems) {
+  const auto text = readWholeFile(path);
+  if (!text) {
+    appendLine(problems, path + ": cannot read the notification file");
+    return;
+  }
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(*text);
+  } catch (const YAML::Exception& e) {
+    appendLine(problems, path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return;
+  }
+  for (const YAML::Node& doc : docs) {
+    if (!doc || doc.IsNull()) {
+      continue;
+    }
+    NotificationConfig c;
+    c.file = path;
+    c.line = doc.Mark().line + 1;
+    const std::string at = path + ":" + std::to_string(c.line);
+    if (!doc.IsMap()) {
+      appendLine(problems, at + ": a notification must be a mapping");
+      continue;
+    }
+    YAML::Node rest(YAML::NodeType::Map);
+    bool ok = true;
+    for (const auto& kv : doc) {
+      const std::string key = kv.first.Scalar();
+      if (key == "type" || key == "name") {
+        if (!kv.second.IsScalar() || kv.second.Scalar().empty()) {
+          appendLine(problems, at + ": '" + key + "' must be a non-empty string");
+          ok = false;
+          continue;
+        }
+        (key == "type" ? c.type : c.name) = kv.second.Scalar();
+        continue;
+      }
+      rest[kv.first] = kv.second;
+    }
+    if (!ok) {
+      continue;
+    }
+    if (c.name.empty()) {
+      appendLine(problems, at + ": notification without 'name'");
+      continue;
+    }
+    if (c.type.empty()) {
+      appendLine(problems, at + ": notification '" + c.name + "' without 'type'");
+      continue;
+    }
+    const auto twice = std::find_if(out.begin(), out.end(), [&](const NotificationConfig& o) {
+      return o.name == c.name;
+    });
+    if (twice != out.end()) {
+      appendLine(problems, at + ": notification '" + c.name + "' is already defined at " +
+                               twice->file + ":" + std::to_string(twice->line));
+      continue;
+    }
+    if (rest.size() != 0) {
+      YAML::Emitter emitter;
+      emitter << rest;
+      c.yaml = emitter.c_str();
+    }
+    out.push_back(std::move(c));
+  }
+}
+
+}  // namespace
+
+Result<std::vector<NotificationConfig>> readConfigs(const std::string& dir) {
+  std::vector<NotificationConfig> out;
+  std::error_code ec;
+  if (dir.empty() || !fs::is_directory(dir, ec)) {
+    return out;
+  }
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string ext = entry.path().extension().string();
+    if (ext == ".yaml" || ext == ".yml") {
+      files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::string problems;
+  for (const std::string& f : files) {
+    readFile(f, out, problems);
+  }
+  if (!problems.empty()) {
+    return makeError(ErrorCode::Config, problems);
+  }
+  return out;
+}
+
+Notifications::~Notifications() {
+  if (dispatcher_) {
+    dispatcher_->stop();
+  }
+  dispatcher_.reset();  // destroys the instances before their plugins are unloaded
+}
+
+Result<std::unique_ptr<Notifications>> Notifications::load(const config::Config& config,
+                                                           const decisions::Profiles& profiles) {
+  std::unique_ptr<Notifications> out(new Notifications());
+  out->dispatcher_ = std::make_unique<Dispatcher>();
+
+  // The names the profiles use, in order of first mention.
+  std::vector<std::string> wanted;
+  for (const decisions::Profile& p : profiles.profiles()) {
+    for (const std::string& n : p.notifications) {
+      if (std::find(wanted.begin(), wanted.end(), n) == wanted.end()) {
+        wanted.push_back(n);
+      }
+    }
+  }
+  if (wanted.empty()) {
+    return out;
+  }
+
+  const std::string& dir = config.config_paths.notification_dir;
+  std::string problems;
+  auto configs = readConfigs(dir);
+  if (!configs) {
+    appendLine(problems, configs.error().message);
+  }
+  const std::vector<NotificationConfig> none;
+  const std::vector<NotificationConfig>& all = configs ? *configs : none;
+  auto find = [&](const std::string& name) -> const NotificationConfig* {
+    for (const NotificationConfig& c : all) {
+      if (c.name == name) {
+        return &c;
+      }
+    }
+    return nullptr;
+  };
+  if (configs) {
+    for (const decisions::Profile& p : profiles.profiles()) {
+      for (const std::string& n : p.notifications) {
+        if (find(n) == nullptr) {
+          appendLine(problems, config.server.profiles_path + ": profile '" + p.name +
+                                   "' names notification '" + n + "', which no file of " + dir +
+                                   " defines");
+        }
+      }
+    }
+  }
+
+  const std::string installed =
+      (fs::path(config.config_paths.config_dir) / "plugins" / "index.json").string();
+  auto set = plugins::load(plugins::installedPluginOptions(config.config_paths.plugin_dir,
+                                                           installed, config.plugins.enabled,
+                                                           config.plugins.disabled,
+                                                           "notification"));
+  if (!set) {
+    appendLine(problems, set.error().message);
+    return makeError(ErrorCode::Config, problems);
+  }
+  out->plugins_ = std::move(*set);
+
+  std::string available;
+  for (const auto& p : out->plugins_->plugins()) {
+    available += (available.empty() ? "" : ", ") + p->entry().id;
+  }
+  for (const std::string& name : wanted) {
+    const NotificationConfig* c = find(name);
+    if (c == nullptr) {
+      continue;  // reported above
+    }
+    const std::string at = c->file + ":" + std::to_string(c->line);
+    const plugins::Plugin* plugin = nullptr;
+    for (const auto& p : out->plugins_->plugins()) {
+      if (p->entry().id == c->type && p->notification() != nullptr) {
+        plugin = p.get();
+      }
+    }
+    if (plugin == nullptr) {
+      appendLine(problems, at + ": notification '" + name + "': no enabled notification plugin '" +
+                               c->type + "' (available: " +
+                               (available.empty() ? "none" : available) + ")");
+      continue;
+    }
+    cw_instance* instance = nullptr;
+    const cw_status status =
+        plugin->notification()->create(cw_str{c->yaml.data(), c->yaml.size()}, &instance);
+    std::vector<std::string> reports = plugin->takeReports();
+    if (status != CW_OK || instance == nullptr) {
+      if (reports.empty()) {
+        reports.push_back("the plugin refused the configuration");
+      }
+      for (const std::string& r : reports) {
+        appendLine(problems, at + ": notification '" + name + "' (" + c->type + "): " + r);
+      }
+      continue;
+    }
+    out->dispatcher_->add(name, std::make_unique<PluginNotifier>(*plugin, instance));
+    spdlog::info("Notification ready name={} type={} file={}", name, c->type, c->file);
+  }
+  if (!problems.empty()) {
+    return makeError(ErrorCode::Config, problems);
+  }
+  return out;
+}
+
+}  // namespace cw::core::notifications
