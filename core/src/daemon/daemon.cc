@@ -486,6 +486,12 @@ DaemonStats Daemon::stats() const {
   s.reloads = impl_->n_reloads;
   s.db_flushes = impl_->lapi.flushes;
   s.db_flushed_alerts = impl_->lapi.flushed_alerts;
+  if (impl_->lapi.notifications) {
+    const notifications::DispatcherStats n = impl_->lapi.notifications->dispatcher().stats();
+    s.notifications_sent = n.sent;
+    s.notifications_failed = n.failed;
+    s.notifications_dropped = n.dropped;
+  }
   if (impl_->sender) {
     const apiclient::SenderStats ss = impl_->sender->stats();
     s.alerts_sent = ss.sent;

@@ -17,16 +17,18 @@
 #include "cw/core/decisions/profiles.h"
 #include "cw/core/expr/services.h"
 #include "cw/core/lapi/server.h"
+#include "cw/core/notifications/dispatcher.h"
 #include "cw/core/store/store.h"
 
-// The Local API side of the daemon: the store (db_config), the profiles and the server, owned
-// together so that the server never outlives what it serves.
+// The Local API side of the daemon: the store (db_config), the profiles, the notifications they
+// name and the server, owned together so that the server never outlives what it serves.
 namespace cw::core::daemon {
 
 struct LapiParts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<expr::Services> services;  // for the profiles' expressions
   std::unique_ptr<decisions::Profiles> profiles;
+  std::unique_ptr<notifications::Notifications> notifications;
   std::unique_ptr<lapi::Server> server;
 
   Result<bool> load(const config::Config& cfg) {
@@ -45,7 +47,16 @@ struct LapiParts {
       return p.error();
     }
     profiles = std::make_unique<decisions::Profiles>(std::move(*p));
-    auto srv = lapi::Server::create(cfg, *store, profiles.get());
+    auto n = notifications::Notifications::load(cfg, *profiles);
+    if (!n) {
+      return n.error();
+    }
+    notifications = std::move(*n);
+    lapi::ServerOptions options;
+    if (!notifications->dispatcher().names().empty()) {
+      options.notifications = &notifications->dispatcher();
+    }
+    auto srv = lapi::Server::create(cfg, *store, profiles.get(), options);
     if (!srv) {
       return srv.error();
     }
@@ -56,6 +67,9 @@ struct LapiParts {
   /// Starts the server, then the flush of db_config.flush: once now, then every
   /// `flush_interval` until stop() (nothing when neither max_items nor max_age is set).
   Result<bool> start(const config::DbConfig& db, std::chrono::milliseconds flush_interval) {
+    if (!notifications->dispatcher().names().empty()) {
+      notifications->dispatcher().start();
+    }
     auto ok = server->start();
     if (!ok) {
       return ok;
@@ -94,6 +108,13 @@ struct LapiParts {
     stopFlusher();
     if (server) {
       server->stop();
+    }
+    if (notifications && !notifications->dispatcher().names().empty()) {
+      // No request runs any more: what is queued is delivered, then the thread ends.
+      notifications->dispatcher().stop();
+      const notifications::DispatcherStats s = notifications->dispatcher().stats();
+      spdlog::info("Notifications stopped sent={} failed={} dropped={}", s.sent, s.failed,
+                   s.dropped);
     }
   }
 

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "cw/core/lapi/json_models.h"
+#include "cw/core/notifications/dispatcher.h"
 #include "profiles_glue.h"
 #include "server_impl.h"
 
@@ -29,17 +30,22 @@ void Server::Impl::postAlerts(Call& call) {
     message(call, parsed.error.status, parsed.error.message);
     return;
   }
-  for (auto& alert : parsed.alerts) {
+  // The notifications each alert's matching profiles name, sent once the alerts are stored.
+  std::vector<std::vector<std::string>> notify(parsed.alerts.size());
+  for (std::size_t i = 0; i < parsed.alerts.size(); ++i) {
+    store::Alert& alert = parsed.alerts[i];
     alert.machine_id = call.machine_id;
     if (!alert.decisions.empty()) {
-      // cscli / console alerts carry their decisions: kept as sent (profiles would only notify;
-      // notifications are not wired yet).
+      // cscli / console alerts carry their decisions: kept as sent, the profiles only notify.
+      if (options.notifications != nullptr) {
+        notify[i] = notificationsFor(profiles, alert, call.now);
+      }
       continue;
     }
     // Allowlists: there is no allowlist store yet, so no source is allowlisted and no alert is
     // dropped here (lapi.md §5 step 2).
     // TODO(lapi): drop alerts whose Ip/Range source is allowlisted once allowlists are stored.
-    auto applied = applyProfiles(profiles, alert, call.now);
+    auto applied = applyProfiles(profiles, alert, call.now, &notify[i]);
     if (!applied) {
       message(call, 500, applied.error().message);
       return;
@@ -58,6 +64,17 @@ void Server::Impl::postAlerts(Call& call) {
   std::uint64_t decisions = 0;
   for (const auto& a : parsed.alerts) {
     decisions += a.decisions.size();
+  }
+  if (options.notifications != nullptr) {
+    // Queued only: the dispatcher's thread calls the plugins; a full queue drops and counts.
+    for (std::size_t i = 0; i < parsed.alerts.size() && i < ids->size(); ++i) {
+      if (notify[i].empty()) {
+        continue;
+      }
+      parsed.alerts[i].id = (*ids)[i];
+      options.notifications->submit(notify[i], notificationJson(parsed.alerts[i]));
+      bump(counters.notified_alerts);
+    }
   }
   counters.alerts_received.fetch_add(ids->size(), std::memory_order_relaxed);
   counters.decisions_created.fetch_add(decisions, std::memory_order_relaxed);

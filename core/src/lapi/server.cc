@@ -1025,6 +1025,7 @@ ServerCounters Server::counters() const {
   out.decisions_created = ld(c.decisions_created);
   out.stream_pulls = ld(c.stream_pulls);
   out.usage_metrics = ld(c.usage_metrics);
+  out.notified_alerts = ld(c.notified_alerts);
   return out;
 }
 

@@ -70,7 +70,7 @@ struct Route {
 struct Counters {
   std::atomic<std::uint64_t> requests{0}, status_2xx{0}, status_4xx{0}, status_5xx{0}, not_found{0},
       bad_method{0}, auth_failures{0}, bodies_too_large{0}, bad_bodies{0}, alerts_received{0},
-      decisions_created{0}, stream_pulls{0}, usage_metrics{0};
+      decisions_created{0}, stream_pulls{0}, usage_metrics{0}, notified_alerts{0};
 };
 
 struct Server::Impl {

@@ -26,7 +26,8 @@ inline const char* kBouncerUa = "crowdsec-firewall-bouncer/v0.0.31";
 class Lapi {
  public:
   Lapi(core::store::Store& store, const std::function<void(core::config::Config&)>& tweak = {},
-       const core::decisions::Profiles* profiles = nullptr)
+       const core::decisions::Profiles* profiles = nullptr,
+       core::notifications::Dispatcher* notifications = nullptr)
       : store_(store) {
     core::config::Config cfg;
     cfg.server.listen_uri = "127.0.0.1:0";
@@ -36,6 +37,7 @@ class Lapi {
     core::lapi::ServerOptions opts;
     opts.jwt_secret = kSecret;
     opts.threads = 4;
+    opts.notifications = notifications;
     auto s = core::lapi::Server::create(cfg, store, profiles, opts);
     REQUIRE(s.ok());
     server_ = std::move(*s);

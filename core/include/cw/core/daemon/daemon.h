@@ -13,7 +13,8 @@
 // - the agent (crowdsec_service): acquisition Sources -> a bounded line queue -> one Agent thread
 //   (parsers, live buckets ticked each second, post-overflows) -> alerts -> the on-disk alert
 //   queue -> the LAPI named by api.client.credentials_path, like CrowdSec's agent;
-// - the Local API (api.server): the store (db_config) and profiles behind lapi::Server;
+// - the Local API (api.server): the store (db_config) and profiles behind lapi::Server, and the
+//   notifications the profiles name (notification plugins called on a thread of their own);
 // or both in one process (the agent then posts to this process's own LAPI over HTTP).
 namespace cw::core::daemon {
 
@@ -27,6 +28,9 @@ struct DaemonStats {
   std::size_t alerts_pending = 0;      ///< alerts waiting in the on-disk queue
   std::uint64_t db_flushes = 0;        ///< db_config.flush runs done by the LAPI side
   std::int64_t db_flushed_alerts = 0;  ///< alerts they deleted
+  std::uint64_t notifications_sent = 0;     ///< notification plugin calls that succeeded
+  std::uint64_t notifications_failed = 0;   ///< notification plugin calls that failed
+  std::uint64_t notifications_dropped = 0;  ///< alerts dropped on a full notification queue
 };
 
 /// Internal knobs, for tests.

@@ -12,6 +12,9 @@
 namespace cw::core::decisions {
 class Profiles;
 }
+namespace cw::core::notifications {
+class Dispatcher;
+}
 
 // The Local API server (shared/docs/contract/lapi.md §1-13), CrowdSec-compatible: machines
 // (agents, cwcli) log in for a JWT and push alerts; bouncers pull decisions with an API key.
@@ -34,6 +37,7 @@ struct ServerCounters {
   std::uint64_t decisions_created = 0;  ///< decisions stored with those alerts
   std::uint64_t stream_pulls = 0;       ///< successful GET /v1/decisions/stream
   std::uint64_t usage_metrics = 0;      ///< accepted POST /v1/usage-metrics
+  std::uint64_t notified_alerts = 0;    ///< accepted alerts handed to the notifications
 };
 
 /// Tunables beyond config.yaml (tests use them; the daemon keeps the defaults).
@@ -42,6 +46,9 @@ struct ServerOptions {
   /// JWT signing secret; empty = $CS_LAPI_SECRET (>= 64 bytes) or 64 random bytes.
   std::string jwt_secret;
   std::int64_t jwt_lifetime_s = 3600;  ///< token lifetime and refresh window
+  /// Where accepted alerts go for the notifications their matching profiles name (the daemon
+  /// sets it when profiles name some); null = no notification. Must outlive the Server.
+  notifications::Dispatcher* notifications = nullptr;
 };
 
 /// The LAPI. Usage:
