@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// Notifications::load: notification files + the notification plugins of the index, through the
+// fixture plugin fixture/recorder (tests/plugins/fixtures/notify_recorder.cc). Only the names
+// profiles use are created; every problem is listed.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "cw/core/config/config.h"
+#include "cw/core/decisions/profiles.h"
+#include "cw/core/expr/services.h"
+#include "cw/core/notifications/dispatcher.h"
+#include "cw/core/plugins/loader.h"
+
+namespace fs = std::filesystem;
+namespace n = cw::core::notifications;
+using namespace cw::core;
+
+namespace {
+
+/// A config dir with notifications/, and a plugin dir with the recorder and its index.
+struct Setup {
+  Setup() {
+    char tmpl[] = "/tmp/cw-notifications-XXXXXX";
+    root = ::mkdtemp(tmpl);
+    ::chmod(root.c_str(), 0755);
+    fs::create_directories(root + "/etc/notifications");
+    fs::create_directories(root + "/plugins");
+    ::chmod((root + "/plugins").c_str(), 0755);
+    const std::string so = root + "/plugins/cw-fixture-notify_recorder.so";
+    fs::copy_file(std::string(CW_FIXTURE_DIR) + "/cw-fixture-notify_recorder.so", so);
+    ::chmod(so.c_str(), 0755);
+    std::ofstream(root + "/plugins/index.json")
+        << "{\"plugins\": {\"fixture/recorder\": {\"kind\": \"notification\", \"version\": "
+           "\"1.0\", \"abi\": \"1.0\", \"platform\": \""
+        << plugins::hostPlatform() << "\", \"sha256\": \"" << *plugins::sha256OfFile(so)
+        << "\", \"file\": \"cw-fixture-notify_recorder.so\"}}}";
+    cfg.config_paths.config_dir = root + "/etc";
+    cfg.config_paths.notification_dir = root + "/etc/notifications";
+    cfg.config_paths.plugin_dir = root + "/plugins";
+    cfg.server.profiles_path = root + "/etc/profiles.yaml";
+  }
+  ~Setup() { fs::remove_all(root); }
+
+  decisions::Profiles profiles(const std::string& names) {
+    auto p = decisions::Profiles::parse("name: p1\nfilters:\n - true\nnotifications: [" + names +
+                                            "]\n",
+                                        cfg.server.profiles_path, services);
+    REQUIRE(p);
+    return std::move(*p);
+  }
+
+  std::string root;
+  config::Config cfg;
+  expr::Services services;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("only the notifications profiles name are created, and they send through the plugin",
+          "[notifications]") {
+  Setup s;
+  const std::string out = s.root + "/rec.out";
+  const std::string unused = s.root + "/unused.out";
+  std::ofstream(s.root + "/etc/notifications/rec.yaml")
+      << "type: fixture/recorder\nname: rec\nfile: " << out << "\nfail: boom\n---\n"
+      << "type: fixture/recorder\nname: unused\nfile: " << unused << "\n";
+  auto notifications = n::Notifications::load(s.cfg, s.profiles("rec"));
+  REQUIRE(notifications);
+  n::Dispatcher& d = (*notifications)->dispatcher();
+  CHECK(d.names() == std::vector<std::string>{"rec"});
+  CHECK(slurp(out) == "created\n");
+  CHECK_FALSE(fs::exists(unused));
+
+  d.start();
+  CHECK(d.submit({"rec"}, "{\"a\":1}"));
+  CHECK(d.submit({"rec"}, "{\"boom\":2}"));
+  CHECK(d.submit({"rec"}, "{\"a\":3}"));
+  d.stop();
+  CHECK(slurp(out) == "created\n{\"a\":1}\n{\"a\":3}\n");
+  const n::DispatcherStats st = d.stats();
+  CHECK(st.queued == 3);
+  CHECK(st.sent == 2);
+  CHECK(st.failed == 1);
+  CHECK(st.dropped == 0);
+}
+
+TEST_CASE("no profile names a notification: nothing is read or loaded", "[notifications]") {
+  Setup s;
+  std::ofstream(s.root + "/etc/notifications/broken.yaml") << "name: [unclosed\n";
+  fs::remove(s.root + "/plugins/index.json");
+  auto p = decisions::Profiles::parse("name: p1\nfilters:\n - true\n", "profiles.yaml", s.services);
+  REQUIRE(p);
+  auto notifications = n::Notifications::load(s.cfg, *p);
+  REQUIRE(notifications);
+  CHECK((*notifications)->dispatcher().names().empty());
+}
+
+TEST_CASE("unknown names, unknown types and refused configurations are all listed",
+          "[notifications]") {
+  Setup s;
+  const std::string f = s.root + "/etc/notifications/all.yaml";
+  std::ofstream(f) << "type: fixture/recorder\nname: nofile\n---\n"
+                   << "type: me/mail\nname: mail\nhost: x\n";
+  auto notifications = n::Notifications::load(s.cfg, s.profiles("nofile, nope, mail"));
+  REQUIRE_FALSE(notifications);
+  CHECK(notifications.error().message ==
+        s.root + "/etc/profiles.yaml: profile 'p1' names notification 'nope', which no file of " +
+            s.root + "/etc/notifications defines\n" + f +
+            ":1: notification 'nofile' (fixture/recorder): recorder: file is required\n" + f +
+            ":4: notification 'mail': no enabled notification plugin 'me/mail' (available: "
+            "fixture/recorder)");
+}
