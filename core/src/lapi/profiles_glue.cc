@@ -43,9 +43,10 @@ std::vector<std::string> notificationsFor(const decisions::Profiles* profiles,
   }
   auto evaluation = profiles->evaluate(alert, now);
   if (!evaluation) {
-    logger()->warn("Profiles failed on an alert with decisions, no notification scenario={} "
-                   "error={}",
-                   alert.scenario, evaluation.error().message);
+    logger()->warn(
+        "Profiles failed on an alert with decisions, no notification scenario={} "
+        "error={}",
+        alert.scenario, evaluation.error().message);
     return {};
   }
   return std::move(evaluation->notifications);

@@ -104,9 +104,8 @@ void readFile(const std::string& path, std::vector<NotificationConfig>& out,
       appendLine(problems, at + ": notification '" + c.name + "' without 'type'");
       continue;
     }
-    const auto twice = std::find_if(out.begin(), out.end(), [&](const NotificationConfig& o) {
-      return o.name == c.name;
-    });
+    const auto twice = std::find_if(out.begin(), out.end(),
+                                    [&](const NotificationConfig& o) { return o.name == c.name; });
     if (twice != out.end()) {
       appendLine(problems, at + ": notification '" + c.name + "' is already defined at " +
                                twice->file + ":" + std::to_string(twice->line));
@@ -202,10 +201,9 @@ Result<std::unique_ptr<Notifications>> Notifications::load(const config::Config&
 
   const std::string installed =
       (fs::path(config.config_paths.config_dir) / "plugins" / "index.json").string();
-  auto set = plugins::load(plugins::installedPluginOptions(config.config_paths.plugin_dir,
-                                                           installed, config.plugins.enabled,
-                                                           config.plugins.disabled,
-                                                           "notification"));
+  auto set = plugins::load(plugins::installedPluginOptions(
+      config.config_paths.plugin_dir, installed, config.plugins.enabled, config.plugins.disabled,
+      "notification"));
   if (!set) {
     appendLine(problems, set.error().message);
     return makeError(ErrorCode::Config, problems);
@@ -230,8 +228,8 @@ Result<std::unique_ptr<Notifications>> Notifications::load(const config::Config&
     }
     if (plugin == nullptr) {
       appendLine(problems, at + ": notification '" + name + "': no enabled notification plugin '" +
-                               c->type + "' (available: " +
-                               (available.empty() ? "none" : available) + ")");
+                               c->type +
+                               "' (available: " + (available.empty() ? "none" : available) + ")");
       continue;
     }
     cw_instance* instance = nullptr;

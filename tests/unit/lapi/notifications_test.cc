@@ -56,8 +56,7 @@ class Recorder : public notifications::Notifier {
 
 }  // namespace
 
-TEST_CASE("lapi: accepted alerts go to the notifications their matching profiles name",
-          "[lapi]") {
+TEST_CASE("lapi: accepted alerts go to the notifications their matching profiles name", "[lapi]") {
   CW_STORE_BACKEND();
   expr::Services services;
   auto profiles = decisions::Profiles::parse(kProfiles, "profiles.yaml", services, store);
@@ -74,11 +73,11 @@ TEST_CASE("lapi: accepted alerts go to the notifications their matching profiles
   const std::string at = "2026-01-02T03:04:05Z";
   std::string range = agentAlert("198.51.100.0/24", "crowdwall/range-scan", at);
   range.replace(range.find(R"("scope":"Ip")"), 12, R"("scope":"Range")");
-  auto r = l.client().Post("/v1/alerts", l.agent(token),
-                           "[" + agentAlert("203.0.113.77", "crowdsecurity/ssh-bf", at) + "," +
-                               cscliAlert("192.0.2.50", "Ip", "captcha", "15m", at) + "," +
-                               range + "]",
-                           "application/json");
+  auto r =
+      l.client().Post("/v1/alerts", l.agent(token),
+                      "[" + agentAlert("203.0.113.77", "crowdsecurity/ssh-bf", at) + "," +
+                          cscliAlert("192.0.2.50", "Ip", "captcha", "15m", at) + "," + range + "]",
+                      "application/json");
   REQUIRE(r);
   CHECK(r->status == 201);
   CHECK(r->body == R"(["1","2","3"])");
@@ -87,8 +86,7 @@ TEST_CASE("lapi: accepted alerts go to the notifications their matching profiles
   std::lock_guard lock(calls.mu);
   // ip_ban then audit_all match the Ip alerts (hook once, where ip_ban named it); only audit_all
   // the Range one (audit, then hook).
-  CHECK(calls.names ==
-        std::vector<std::string>{"hook", "audit", "hook", "audit", "audit", "hook"});
+  CHECK(calls.names == std::vector<std::string>{"hook", "audit", "hook", "audit", "audit", "hook"});
   REQUIRE(calls.bodies.size() == 6);
   CHECK(calls.bodies[0] ==
         R"({"scenario":"crowdsecurity/ssh-bf","scenario_hash":"abc","scenario_version":"0.1",)"

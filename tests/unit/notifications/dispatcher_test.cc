@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The notification dispatcher: a bounded queue, one thread calling the notifiers in order, drops
 // and failures counted. Waits use condition variables, never a clock.
+#include "cw/core/notifications/dispatcher.h"
+
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <filesystem>
@@ -8,10 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unistd.h>
 #include <vector>
-
-#include "cw/core/notifications/dispatcher.h"
 
 namespace fs = std::filesystem;
 namespace n = cw::core::notifications;
@@ -74,8 +75,8 @@ TEST_CASE("alerts reach the named notifiers in the order they were queued", "[no
   REQUIRE(d.submit({"unknown"}, "{\"a\":3}"));  // no known name: nothing to send
   REQUIRE(d.submit({"unknown", "mail"}, "{\"a\":4}"));
   d.waitIdle();
-  CHECK(calls(log) == std::vector<std::string>{"hook {\"a\":1}", "mail {\"a\":2}",
-                                                "hook {\"a\":2}", "mail {\"a\":4}"});
+  CHECK(calls(log) == std::vector<std::string>{"hook {\"a\":1}", "mail {\"a\":2}", "hook {\"a\":2}",
+                                               "mail {\"a\":4}"});
   const n::DispatcherStats s = d.stats();
   CHECK(s.queued == 3);
   CHECK(s.sent == 4);
@@ -135,7 +136,7 @@ TEST_CASE("a failing notifier is counted and the others go on", "[notifications]
   }
   d.waitIdle();
   CHECK(calls(log) == std::vector<std::string>{"bad a", "good a", "bad b", "good b", "bad c",
-                                                "good c", "bad d", "good d"});
+                                               "good c", "bad d", "good d"});
   const n::DispatcherStats s = d.stats();
   CHECK(s.queued == 4);
   CHECK(s.sent == 6);
@@ -143,8 +144,7 @@ TEST_CASE("a failing notifier is counted and the others go on", "[notifications]
   CHECK(s.dropped == 0);
 }
 
-TEST_CASE("alerts queued before start wait, and stop delivers what is queued",
-          "[notifications]") {
+TEST_CASE("alerts queued before start wait, and stop delivers what is queued", "[notifications]") {
   FakeNotifier::Log log;
   n::Dispatcher d(2);
   d.add("hook", std::make_unique<FakeNotifier>("hook", log));
@@ -188,8 +188,7 @@ TEST_CASE("notification files: type, name and the plugin's own keys", "[notifica
   REQUIRE_FALSE(bad);
   const std::string c = (dir / "c.yaml").string();
   CHECK(bad.error().message ==
-        c + ":1: notification 'hook' is already defined at " + (dir / "b.yaml").string() +
-            ":1\n" + c + ":4: notification without 'name'\n" + c +
-            ":6: a notification must be a mapping");
+        c + ":1: notification 'hook' is already defined at " + (dir / "b.yaml").string() + ":1\n" +
+            c + ":4: notification without 'name'\n" + c + ":6: a notification must be a mapping");
   fs::remove_all(dir);
 }

@@ -48,9 +48,9 @@ struct Setup {
   ~Setup() { fs::remove_all(root); }
 
   decisions::Profiles profiles(const std::string& names) {
-    auto p = decisions::Profiles::parse("name: p1\nfilters:\n - true\nnotifications: [" + names +
-                                            "]\n",
-                                        cfg.server.profiles_path, services);
+    auto p =
+        decisions::Profiles::parse("name: p1\nfilters:\n - true\nnotifications: [" + names + "]\n",
+                                   cfg.server.profiles_path, services);
     REQUIRE(p);
     return std::move(*p);
   }

@@ -307,8 +307,8 @@ const cw_plugin_descriptor* acquisitionDescriptor(const char* id, const char* ve
 template <class N>
 const cw_plugin_descriptor* notificationDescriptor(const char* id, const char* version) {
   using T = detail::NotificationTrampolines<N>;
-  static const cw_notification_vtable vtable{sizeof(cw_notification_vtable), &T::create,
-                                             &T::notify, &T::destroy};
+  static const cw_notification_vtable vtable{sizeof(cw_notification_vtable), &T::create, &T::notify,
+                                             &T::destroy};
   static const cw_plugin_descriptor descriptor{sizeof(cw_plugin_descriptor),
                                                CW_ABI_MAJOR,
                                                CW_ABI_MINOR,
@@ -324,12 +324,11 @@ const cw_plugin_descriptor* notificationDescriptor(const char* id, const char* v
 /// Defines the plugin's entry point for notifier class `NotifierClass` (a cw::sdk::Notifier):
 /// plugin `id` ("author/name" as in the index; what a notification file's `type:` names) and
 /// `version`. Use once per shared object, at global scope.
-#define CW_NOTIFICATION_PLUGIN(NotifierClass, id, version)                 \
-  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry( \
-      const cw_host_api* host) {                                           \
-    return ::cw::sdk::detail::guardedEntry(host, [] {                      \
-      return ::cw::sdk::notificationDescriptor<NotifierClass>(id, version); \
-    });                                                                    \
+#define CW_NOTIFICATION_PLUGIN(NotifierClass, id, version)                                   \
+  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry(                   \
+      const cw_host_api* host) {                                                             \
+    return ::cw::sdk::detail::guardedEntry(                                                  \
+        host, [] { return ::cw::sdk::notificationDescriptor<NotifierClass>(id, version); }); \
   }
 
 /// Defines the plugin's entry point for acquisition source class `SourceClass`: plugin `id`
