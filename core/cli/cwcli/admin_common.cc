@@ -78,24 +78,37 @@ core::Result<std::shared_ptr<AdminContext>> openAdmin(const std::string& config_
 
 namespace {
 
-// `names` null: no positional words (one is an error).
+// A value refused by an option's notifier: the message says it all, no help dump after it.
+struct BadValue : boost::program_options::error {
+  using boost::program_options::error::error;
+};
+
+// `names` null: no positional words (one is an error). The positional words go through an
+// option that --help does not show.
 int parseArgsInto(int argc, char** argv, boost::program_options::options_description& desc,
                   std::vector<std::string>* names, boost::program_options::variables_map& vm,
                   const char* what) {
   namespace po = boost::program_options;
   desc.add_options()("help,h", "show this help");
+  po::options_description all;
+  all.add(desc);
   po::positional_options_description pos;
   if (names != nullptr) {
-    desc.add_options()("name", po::value(names), "names");
-    pos.add("name", -1);
+    po::options_description hidden;
+    hidden.add_options()("positional-words", po::value(names));
+    all.add(hidden);
+    pos.add("positional-words", -1);
   }
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
     if (vm.count("help") != 0) {
       std::cout << desc << "\n";
       return 0;
     }
     po::notify(vm);
+  } catch (const BadValue& e) {
+    std::cerr << "cwcli " << what << ": " << e.what() << "\n";
+    return 2;
   } catch (const po::error& e) {
     std::cerr << "cwcli " << what << ": " << e.what() << "\n" << desc << "\n";
     return 2;
@@ -118,8 +131,17 @@ int parseArgs(int argc, char** argv, boost::program_options::options_description
 
 void FilterFlags::add(boost::program_options::options_description& desc, bool with_limit) {
   namespace po = boost::program_options;
-  desc.add_options()("ip,i", po::value(&ip), "source IP address")(
-      "range,r", po::value(&range), "source range (CIDR)")("scope", po::value(&scope),
+  // A malformed address is the user's typo: said in our words, before any query.
+  auto address = [](const char* flag) {
+    return [flag](const std::string& v) {
+      if (auto r = core::store::IpRange::parse(v); !r) {
+        throw BadValue(std::string("--") + flag + ": '" + v +
+                        "' is not an IP address or range: " + r.error().message);
+      }
+    };
+  };
+  desc.add_options()("ip,i", po::value(&ip)->notifier(address("ip")), "source IP address")(
+      "range,r", po::value(&range)->notifier(address("range")), "source range (CIDR)")("scope", po::value(&scope),
                                                            "source scope (ip, range, as, ...)")(
       "value,v", po::value(&value), "source value")("scenario,s", po::value(&scenario),
                                                     "scenario name (or reason)")(

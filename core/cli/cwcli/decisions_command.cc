@@ -166,15 +166,15 @@ int add(int argc, char** argv, const std::string& config_file) {
   if (int rc = parseArgs(argc, argv, desc, words, vm, "decisions add"); rc >= 0) {
     return rc;
   }
-  const int given = int(!ip.empty()) + int(!range.empty()) + int(!value.empty());
+  const int given = int(vm.count("ip")) + int(vm.count("range")) + int(vm.count("value"));
   if (given != 1 || !words.empty()) {
     std::cerr << "cwcli decisions add: give exactly one of --ip, --range, --value\n";
     return 2;
   }
-  if (!ip.empty()) {
+  if (vm.count("ip") != 0) {
     scope = store::kScopeIp;
     value = ip;
-  } else if (!range.empty()) {
+  } else if (vm.count("range") != 0) {
     scope = store::kScopeRange;
     value = range;
   }

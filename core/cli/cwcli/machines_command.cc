@@ -70,6 +70,7 @@ int add(int argc, char** argv, const std::string& config_file) {
   m.machine_id = names[0];
   m.password_hash = *hash;
   m.is_validated = true;
+  bool replaced = false;
   auto created = store.createMachine(m);
   if (!created) {
     if (!force || created.error().code != core::ErrorCode::Invalid) {
@@ -82,7 +83,9 @@ int add(int argc, char** argv, const std::string& config_file) {
                 << (updated ? "machine vanished" : updated.error().message) << "\n";
       return 1;
     }
+    replaced = true;
   }
+  const char* done = replaced ? "' already existed: its password was replaced" : "' created";
   if (file.empty()) {
     file = (*ctx)->config.client.credentials_path;
   }
@@ -95,14 +98,14 @@ int add(int argc, char** argv, const std::string& config_file) {
     return 0;
   }
   if (file.empty()) {
-    std::cout << "Machine '" << names[0] << "' created (no credentials file configured).\n";
+    std::cout << "Machine '" << names[0] << done << " (no credentials file configured).\n";
     return 0;
   }
   if (auto w = core::config::saveCredentials(file, c); !w) {
     std::cerr << "cwcli machines add: " << w.error().message << "\n";
     return 1;
   }
-  std::cout << "Machine '" << names[0] << "' created; API credentials written to '" << file
+  std::cout << "Machine '" << names[0] << done << "; API credentials written to '" << file
             << "'.\n";
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cw/core/explain/explain.h"
@@ -45,8 +46,7 @@ int hubtestRun(int argc, char** argv) {
   int min_passed = -1;
   int jobs = 1;
   po::options_description desc("cwcli hubtest run [--all | NAME...] [options]");
-  desc.add_options()("help,h", "show this help")(
-      "all", po::bool_switch(&all), "run every case under --tests")(
+  desc.add_options()("all", po::bool_switch(&all), "run every case under --tests")(
       "hub", po::value(&opt.hub_dir)->required(), "hub directory the items come from")(
       "tests", po::value(&opt.tests_dir), "folder of test cases (default: HUB/.tests)")(
       "data", po::value(&opt.data_dir), "data files (default: HUB/data)")(
@@ -58,21 +58,10 @@ int hubtestRun(int argc, char** argv) {
       "quiet,q", po::bool_switch(&quiet), "print only failures and the summary")(
       "jobs,j", po::value(&jobs), "cases run at the same time (default 1)")(
       "min-passed", po::value(&min_passed),
-      "exit non-zero when fewer cases pass (a regression floor)")(
-      "name", po::value(&names), "case names");
-  po::positional_options_description pos;
-  pos.add("name", -1);
+      "exit non-zero when fewer cases pass (a regression floor)");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "cwcli hubtest run: " << e.what() << "\n" << desc << "\n";
-    return 2;
+  if (const int rc = cw::cli::parseArgs(argc, argv, desc, names, vm, "hubtest run"); rc >= 0) {
+    return rc;
   }
   if (vm.count("year") != 0 && (opt.current_year < 1678 || opt.current_year > 2261)) {
     std::cerr << "cwcli hubtest run: --year must be between 1678 and 2261\n";
@@ -139,8 +128,7 @@ int explainCommand(int argc, char** argv) {
   std::vector<std::string> collections;
   std::vector<std::string> labels;
   po::options_description desc("cwcli explain (--file FILE | --log LINE) --type TYPE [options]");
-  desc.add_options()("help,h", "show this help")(
-      "file,f", po::value(&file), "log file whose lines are explained")(
+  desc.add_options()("file,f", po::value(&file), "log file whose lines are explained")(
       "log", po::value(&lines), "a log line to explain (repeatable)")(
       "type,t", po::value(&opt.type)->required(), "log type (Line.Labels.type): syslog, nginx...")(
       "hub", po::value(&opt.agent.hub_dir), "hub directory (default: our own hub)")(
@@ -150,17 +138,8 @@ int explainCommand(int argc, char** argv) {
       "label,l", po::value(&labels), "extra label KEY:VALUE (repeatable)")(
       "year", po::value(&opt.agent.year), "year of year-less timestamps (default: this year)");
   po::variables_map vm;
-  try {
-    const po::positional_options_description none;  // a stray word is a mistake
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(none).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "cwcli explain: " << e.what() << "\n" << desc << "\n";
-    return 2;
+  if (const int rc = cw::cli::parseArgs(argc, argv, desc, vm, "explain"); rc >= 0) {
+    return rc;
   }
   if (file.empty() == lines.empty()) {
     std::cerr << "cwcli explain: give either --file or --log\n";
@@ -191,10 +170,41 @@ int explainCommand(int argc, char** argv) {
   return 0;
 }
 
+// cscli users put the output flag first (cscli -o json decisions list). The subcommands read
+// -o/--output themselves, so a leading one moves behind the command's words; -c/--config stays
+// in front, where the commands look for it.
+std::vector<char*> outputFlagLast(int argc, char** argv) {
+  std::vector<char*> front{argv[0]};
+  std::vector<char*> moved;
+  int i = 1;
+  while (i < argc) {
+    const std::string_view a = argv[i];
+    const bool pair = a == "-c" || a == "--config" || a == "-o" || a == "--output";
+    if (pair && i + 1 < argc) {
+      std::vector<char*>& to = a == "-o" || a == "--output" ? moved : front;
+      to.push_back(argv[i]);
+      to.push_back(argv[i + 1]);
+      i += 2;
+    } else if (a.rfind("--config=", 0) == 0) {
+      front.push_back(argv[i++]);
+    } else if (a.rfind("--output=", 0) == 0 || (a.size() > 2 && a.rfind("-o", 0) == 0)) {
+      moved.push_back(argv[i++]);
+    } else {
+      break;
+    }
+  }
+  front.insert(front.end(), argv + i, argv + argc);
+  front.insert(front.end(), moved.begin(), moved.end());
+  front.push_back(nullptr);
+  return front;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
+  std::vector<char*> args = outputFlagLast(argc, argv);
+  argv = args.data();
   if (argc < 2) {
     std::cerr << kUsage;
     return 2;

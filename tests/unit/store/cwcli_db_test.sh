@@ -66,6 +66,9 @@ check "credentials mode" "600" "$(stat -c %a "$T/creds.yaml")"
 [ "$BACKEND" = sqlite ] && check "database mode" "600" "$(stat -c %a "$T/crowdwall.db")"
 check "duplicate machine" "cwcli machines add: user 'agent1': user already exist" \
     "$(cw machines add agent1 --password x || true)"
+check "machines add --force says it replaced" \
+    "Machine 'agent1' already existed: its password was replaced; API credentials written to '$T/creds.yaml'." \
+    "$(cw machines add agent1 --password 's3cret' --force)"
 check "password is bcrypt" '$2a$10$' "$(db "SELECT substr(password_hash, 1, 7) FROM machines")"
 check "machines list raw" "NAME,STATUS,AUTH TYPE
 agent1,validated,password" "$(cw machines list -o raw | cut -d, -f1,4,6)"
@@ -118,8 +121,22 @@ check "decisions list raw" "ID|SOURCE|SCOPE:VALUE|REASON|ACTION|ALERT ID
 check "decisions list --ip inside a range" "2" \
     "$(cw decisions list --ip 198.51.100.7 -o raw | tail -n +2 | cut -d, -f1)"
 check "decisions list bad ip" \
-    "cwcli decisions list: unable to convert 'nope' to int: invalid address: invalid ip address / range" \
+    "cwcli decisions list: --ip: 'nope' is not an IP address or range: invalid address" \
     "$(cw decisions list --ip nope || true)"
+check "decisions delete bad range" \
+    "cwcli decisions delete: --range: '192.0.2.0/33' is not an IP address or range: while parsing range 192.0.2.0/33: invalid CIDR address: 192.0.2.0/33" \
+    "$(cw decisions delete --range 192.0.2.0/33 || true)"
+check "decisions add empty ip" "cwcli decisions add: '' is not a valid IP: invalid address" \
+    "$(cw decisions add --ip '' || true)"
+check "output flag before the command, as cscli takes it" "ID|SOURCE|SCOPE:VALUE|ALERT ID
+6|cscli-import|Range:10.0.0.0/8|4
+3|cscli-import|Ip:203.0.113.1|3
+4|cscli-import|Ip:203.0.113.2|3
+5|cscli-import|Ip:2001:db8::1|3
+2|cscli|Range:198.51.100.0/24|2
+1|cscli|Ip:192.0.2.10|1" "$("$CWCLI" -o raw -c "$T/config.yaml" decisions list 2>&1 | csv_cols 0 1 2 9)"
+check "no hidden --name option" "cwcli decisions list: unrecognised option '--name'" \
+    "$(cw decisions list --name x | head -1)"
 check "decisions delete --ip" "1 decision(s) deleted." "$(cw decisions delete --ip 192.0.2.10)"
 check "decisions delete again" "0 decision(s) deleted." "$(cw decisions delete --ip 192.0.2.10)"
 check "decisions delete --range --contained" "2 decision(s) deleted." \
