@@ -262,20 +262,24 @@ struct Daemon::Impl {
       return existing.error();
     }
     if (existing->has_value()) {
-      auto ok = lapi.store->updateMachinePassword(creds.login, *hash);
-      if (!ok) {
-        return ok.error();
-      }
-    } else {
-      store::Machine m;
-      m.machine_id = creds.login;
-      m.password_hash = *hash;
-      m.is_validated = true;
-      m.ip_address = host;
-      auto created = lapi.store->createMachine(m);
-      if (!created) {
-        return created.error();
-      }
+      // Another agent may log in with it (a second daemon on the same database, or this one
+      // before its file was lost): resetting its password behind its back would lock it out.
+      return makeError(ErrorCode::Config,
+                       cfg.client.credentials_path + " is missing, and the machine " +
+                           creds.login +
+                           " it would register already exists in the database; restore the "
+                           "file, or give the machine new credentials with `cwcli machines add " +
+                           creds.login + " --auto --force -f " + cfg.client.credentials_path +
+                           "` (an agent still using the old password is then refused)");
+    }
+    store::Machine m;
+    m.machine_id = creds.login;
+    m.password_hash = *hash;
+    m.is_validated = true;
+    m.ip_address = host;
+    auto created = lapi.store->createMachine(m);
+    if (!created) {
+      return created.error();
     }
     std::error_code ec;
     fs::create_directories(fs::path(cfg.client.credentials_path).parent_path(), ec);
@@ -379,7 +383,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const config::Config& config,
       !fs::exists(config.client.credentials_path)) {
     auto ok = impl->provisionLocalMachine();
     if (!ok) {
-      appendError(errors, ok.error().message);
+      return makeError(ErrorCode::Config, ok.error().message);  // no credentials: nothing to add
     }
   }
   if (impl->run_agent) {

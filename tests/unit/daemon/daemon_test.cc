@@ -176,6 +176,43 @@ TEST_CASE("agent and LAPI in one process: a tailed brute force becomes a stored 
   CHECK(a.decisions[0].until.unix_nanos - a.stop_at.unix_nanos == 4 * cw::core::kHour);
 }
 
+TEST_CASE("a lost credentials file does not reset the registered machine's password",
+          "[daemon]") {
+  TempDir dir("relost");
+  const int port = cw::test::freePort();
+  const std::string creds = dir.path + "/local_api_credentials.yaml";
+  const std::string config = writeConfig(dir.path, true, true, port, creds);
+  std::string hash;
+  {
+    auto d = startDaemon(config);
+    d->stop();
+    auto store = cw::core::store::Store::open(cw::core::config::load(config)->db);
+    REQUIRE(store.ok());
+    auto m = (*store)->getMachine("localhost-crowdwall");
+    REQUIRE(m.ok());
+    REQUIRE(m->has_value());
+    hash = (*m)->password_hash;
+  }
+  fs::remove(creds);
+  auto cfg = cw::core::config::load(config);
+  REQUIRE(cfg.ok());
+  auto again = cwd::Daemon::create(*cfg);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().message ==
+        creds +
+            " is missing, and the machine localhost-crowdwall it would register already exists "
+            "in the database; restore the file, or give the machine new credentials with "
+            "`cwcli machines add localhost-crowdwall --auto --force -f " +
+            creds + "` (an agent still using the old password is then refused)");
+  CHECK_FALSE(fs::exists(creds));
+  auto store = cw::core::store::Store::open(cfg->db);
+  REQUIRE(store.ok());
+  auto m = (*store)->getMachine("localhost-crowdwall");
+  REQUIRE(m.ok());
+  REQUIRE(m->has_value());
+  CHECK((*m)->password_hash == hash);
+}
+
 TEST_CASE("SIGHUP's reload swaps the hub items; the agent keeps running", "[daemon]") {
   TempDir dir("reload");
   const int port = cw::test::freePort();
