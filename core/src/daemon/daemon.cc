@@ -51,22 +51,24 @@ void appendError(std::string& all, const std::string& message) {
   all += message;
 }
 
-// Grok patterns: config_paths.patterns_dir (default <config_dir>/patterns), which no cwcli
-// command fills; when it does not exist, the packaged patterns of our hub
-// (<prefix>/share/crowdwall/hub/patterns). An existing folder is used as it is, errors included.
+// Grok patterns, the first folder that exists: config_paths.patterns_dir (default
+// <config_dir>/patterns, the user's own, used as it is, errors included); <hub_dir>/patterns,
+// mirrored from the hub source by `cwcli hub update` (CrowdSec's patterns for CrowdSec's items);
+// the packaged patterns of our hub (<prefix>/share/crowdwall/hub/patterns).
 std::string patternsDir(const config::Config& cfg) {
   const std::string& configured = cfg.config_paths.patterns_dir;
   std::error_code ec;
   if (configured.empty() || fs::exists(configured, ec)) {
     return configured;
   }
-  const std::string packaged = (fs::path(hub::defaultHubDir()) / "patterns").string();
-  if (!fs::is_directory(packaged, ec)) {
-    return configured;  // the agent reports the missing folder
+  for (const fs::path& dir : {fs::path(cfg.config_paths.hub_dir) / "patterns",
+                              fs::path(hub::defaultHubDir()) / "patterns"}) {
+    if (fs::is_directory(dir, ec)) {
+      spdlog::info("Grok patterns: {} does not exist, using {}", configured, dir.string());
+      return dir.string();
+    }
   }
-  spdlog::info("Grok patterns: {} does not exist, using the packaged ones in {}", configured,
-               packaged);
-  return packaged;
+  return configured;  // the agent reports the missing folder
 }
 
 agent::AgentConfig agentConfig(const config::Config& cfg, const scenarios::Simulation& sim) {

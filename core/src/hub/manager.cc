@@ -1012,6 +1012,67 @@ Result<bool> Manager::finish(std::string_view type) {
   return true;
 }
 
+namespace {
+
+// Grok patterns travel with a source folder: CrowdSec's parsers name patterns (SYSLOGBASE2,
+// SSHD_FAIL...) that its engine ships beside the hub, and our packaged hub carries its own. A
+// source folder with a patterns/ folder is mirrored into <hub_dir>/patterns (files replaced one
+// by one through a temporary name, files the source no longer has removed); the daemon reads
+// them there when config_paths.patterns_dir does not exist. A source without one (a URL: an
+// index names no pattern files) leaves no mirror behind, so patterns never outlive their source.
+Result<std::string> mirrorPatterns(const std::string& source, const std::string& hub_root) {
+  std::error_code ec;
+  const fs::path dest = fs::path(hub_root) / "patterns";
+  const fs::path from = fs::path(source) / "patterns";
+  if (isUrl(source) || !fs::is_directory(from, ec)) {
+    const bool had = fs::exists(dest, ec);
+    fs::remove_all(dest, ec);
+    if (ec) {
+      return makeError(ErrorCode::Io, "cannot remove " + dest.string() + ": " + ec.message());
+    }
+    return std::string(had ? "grok patterns removed from " + dest.string() +
+                                 " (the source has no patterns/ folder)"
+                           : "");
+  }
+  fs::create_directories(dest, ec);
+  if (ec) {
+    return makeError(ErrorCode::Io, "cannot create " + dest.string() + ": " + ec.message());
+  }
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(from, ec)) {
+    if (!entry.is_regular_file(ec) || entry.path().filename().string().front() == '.') {
+      continue;
+    }
+    const std::string name = entry.path().filename().string();
+    const std::string target = (dest / name).string();
+    const std::string tmp = tmpName(target);
+    fs::copy_file(entry.path(), tmp, fs::copy_options::overwrite_existing, ec);
+    if (!ec) {
+      fs::rename(tmp, target, ec);
+    }
+    if (ec) {
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      return makeError(ErrorCode::Io, "cannot copy " + entry.path().string() + " to " + target +
+                                          ": " + ec.message());
+    }
+    names.insert(name);
+  }
+  if (ec) {
+    return makeError(ErrorCode::Io, "cannot read " + from.string() + ": " + ec.message());
+  }
+  for (const auto& entry : fs::directory_iterator(dest, ec)) {
+    if (names.count(entry.path().filename().string()) == 0) {
+      std::error_code ignored;
+      fs::remove_all(entry.path(), ignored);
+    }
+  }
+  return "grok patterns updated from " + from.string() + ": " + std::to_string(names.size()) +
+         " files";
+}
+
+}  // namespace
+
 Result<Outcome> Manager::updateIndex() {
   auto lock = HubLock::take(hub_root_);
   if (!lock) {
@@ -1057,6 +1118,10 @@ Result<Outcome> Manager::updateIndex() {
     fs::remove(tmp, ec);
     return makeError(ErrorCode::Io, "hub update: cannot write " + dest + ": " + ec.message());
   }
+  auto patterns = mirrorPatterns(source_, hub_root_);
+  if (!patterns) {
+    return makeError(patterns.error().code, "hub update: " + patterns.error().message);
+  }
   if (got->etag.empty()) {
     fs::remove(etag_path, ec);
   } else {
@@ -1066,6 +1131,9 @@ Result<Outcome> Manager::updateIndex() {
   out.done.push_back("hub index updated from " + from + ": " +
                      std::to_string(parsed->items().size()) + " items, " +
                      std::to_string(parsed->plugins().size()) + " plugins");
+  if (!patterns->empty()) {
+    out.done.push_back(*patterns);
+  }
   index_ = std::move(*parsed);
   has_index_ = true;
   return out;

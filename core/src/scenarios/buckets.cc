@@ -386,7 +386,7 @@ Result<BucketManager> BucketManager::load(const std::vector<ScenarioFile>& files
     st->spec = std::move(s);
     m.impl_->scenarios.push_back(std::move(st));
   }
-  spdlog::info("Loaded scenarios count={}", m.impl_->scenarios.size());
+  spdlog::debug("Scenario documents loaded count={}", m.impl_->scenarios.size());
   return m;
 }
 
