@@ -497,8 +497,15 @@ Result<std::unique_ptr<Sources>> Sources::load(const LoadOptions& options) {
     }
   }
   if (specs.empty()) {
-    fileProblem(specs, "no datasource configured (" + options.acquis_path + ", " +
-                           options.acquis_dir + ")");
+    // Say where we looked and what was there: a missing file is the usual cause.
+    std::string where;
+    for (const std::string* p : {&options.acquis_path, &options.acquis_dir}) {
+      if (!p->empty()) {
+        where += (where.empty() ? "" : "; ") + *p +
+                 (fs::exists(*p, ec) ? " has no datasource" : " does not exist");
+      }
+    }
+    fileProblem(specs, "no datasource configured (" + where + ")");
   }
   auto plugins = plugins::load(pluginOptions(options.plugin_dir, options.index_path,
                                              options.enabled_plugins, options.disabled_plugins));

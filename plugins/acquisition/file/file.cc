@@ -159,6 +159,11 @@ class FileSource : public cw::sdk::Source {
       thread_ = std::thread([this] { runCat(); });
       return;
     }
+    for (const std::string& p : opts_.patterns) {
+      if (expand({p}).empty()) {  // a typo, or a log not written yet: said, not silent
+        cw::sdk::Host::log(CW_LOG_WARN, "No file matches pattern=" + p);
+      }
+    }
     setupTail();
     thread_ = std::thread([this] { runTail(); });
   }
@@ -353,9 +358,11 @@ class FileSource : public cw::sdk::Source {
                        [&](const auto& r) { return RE2::PartialMatch(path, *r); });
   }
 
-  std::vector<std::string> expand() const {
+  std::vector<std::string> expand() const { return expand(opts_.patterns); }
+
+  std::vector<std::string> expand(const std::vector<std::string>& patterns) const {
     std::set<std::string> out;
-    for (const std::string& p : opts_.patterns) {
+    for (const std::string& p : patterns) {
       glob_t g{};
       if (::glob(p.c_str(), 0, nullptr, &g) == 0) {
         for (std::size_t i = 0; i < g.gl_pathc; ++i) {

@@ -38,6 +38,21 @@ TEST_CASE("every acquis problem is listed at once", "[acquisition][sources]") {
             "file, journalctl, syslog)");
 }
 
+TEST_CASE("no datasource: the error says which configured path is missing",
+          "[acquisition][sources]") {
+  TempDir d;
+  auto r = acq::Sources::load(options(d));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message == "no datasource configured (" + d.path("acquis.yaml") +
+                                 " does not exist; " + d.path("acquis.d") + " does not exist)");
+  d.write("acquis.d/README", "not a YAML file\n");
+  r = acq::Sources::load(options(d));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message == "no datasource configured (" + d.path("acquis.yaml") +
+                                 " does not exist; " + d.path("acquis.d") +
+                                 " has no datasource)");
+}
+
 TEST_CASE("module errors come from the plugin, with their document", "[acquisition][sources]") {
   TempDir d;
   d.write("acquis.yaml",
