@@ -177,6 +177,7 @@ class DocumentLoader {
   /// Returns nullopt on error (problems recorded) or when the document is skipped.
   std::optional<Scenario> load(const YAML::Node& doc) {
     doc_line_ = lineOf(doc);
+    erred_keys_.clear();
     if (!doc.IsMap()) {
       problems_.add(file_.path, doc_line_,
                     std::string("scenario document must be a mapping, got ") + yamlKind(doc));
@@ -315,7 +316,12 @@ class DocumentLoader {
     return n != nullptr && !n->IsNull();
   }
 
+  // One message per key: the first says what is wrong; a later check of the same key would
+  // only report the consequence (capacity 'abc', then "bad capacity for leaky '0'").
   void error(std::string_view key, const std::string& what) {
+    if (!erred_keys_.insert(std::string(key)).second) {
+      return;
+    }
     const YAML::Node* n = field(key);
     problems_.add(file_.path, n != nullptr ? lineOf(*n) : doc_line_,
                   label_ + ": " + std::string(key) + ": " + what);
@@ -758,6 +764,7 @@ class DocumentLoader {
   std::vector<std::pair<std::string, YAML::Node>> fields_;
   std::string label_ = "scenario";
   int doc_line_ = 1;
+  std::set<std::string> erred_keys_;  ///< keys of this document already reported
   bool skipped_ = false;
 };
 

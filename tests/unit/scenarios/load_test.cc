@@ -96,6 +96,15 @@ TEST_CASE("required fields and the type table are enforced", "[scenario][load]")
                  "bayesian bucket must have a prior in (0, 1]"));
 }
 
+TEST_CASE("a key is reported once: the cause, not its consequences", "[scenario][load]") {
+  Harness h;
+  const std::string msg = loadError(h, "name: test/x\ndescription: d\nfilter: \"true\"\n"
+                                       "type: leaky\ncapacity: abc\nleakspeed: 10s\n");
+  CHECK(contains(msg, "capacity: expected an integer, got 'abc'"));
+  CHECK_FALSE(contains(msg, "bad capacity"));
+  CHECK(msg.find('\n') == std::string::npos);  // one line: the only problem
+}
+
 TEST_CASE("values of the wrong type are load errors", "[scenario][load]") {
   Harness h;
   const std::string base = "name: test/x\ndescription: d\nfilter: \"true\"\n";
