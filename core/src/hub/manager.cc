@@ -497,6 +497,9 @@ struct Manager::Impl {
     std::set<Key> planned;
     std::vector<DataStep> data;
     std::vector<const IndexItem*> disable;  // stale collection members (upgrade)
+    // Upgrade: a member downloaded but not enabled was removed by hand (remove --force) and
+    // stays removed, as cscli does; a member new to the collection is installed.
+    bool keep_removed = false;
     Outcome out;
   };
 
@@ -524,6 +527,14 @@ struct Manager::Impl {
             }
             return makeError(ErrorCode::NotFound, "collection " + item.name + ": " + type + " " +
                                                       n + " is not in the hub index");
+          }
+          if (plan.keep_removed && enabledLink(*sub) == nullptr && fileState(*sub).downloaded) {
+            if (plan.planned.insert({sub->type, sub->name}).second) {
+              plan.out.warnings.push_back(sub->type + " " + sub->name + " (in " + item.name +
+                                          ") was removed: not upgraded, install it to bring "
+                                          "it back");
+            }
+            continue;
           }
           auto r = planItem(*sub, force, plan, visiting);
           if (!r) {
@@ -1233,20 +1244,21 @@ Result<Outcome> Manager::remove(std::string_view type, std::string_view name, bo
     return out;
   }
   const ItemState s = impl.state(*item);
+  // A member of an installed collection (a sub-collection too) goes only with --force.
+  if (!s.belongs_to_collections.empty() && !force) {
+    std::string cs;
+    for (const std::string& c : s.belongs_to_collections) {
+      cs += (cs.empty() ? "" : ", ") + c;
+    }
+    return makeError(ErrorCode::Config, item->type + " " + item->name +
+                                            " belongs to the installed collection(s) " + cs +
+                                            ": not removed without --force");
+  }
   if (item->type != "collections") {
     if (s.tainted && !force) {
       return makeError(ErrorCode::Config, item->type + " " + item->name +
                                               " is tainted (local changes): not removed "
                                               "without --force");
-    }
-    if (!s.belongs_to_collections.empty() && !force) {
-      std::string cs;
-      for (const std::string& c : s.belongs_to_collections) {
-        cs += (cs.empty() ? "" : ", ") + c;
-      }
-      return makeError(ErrorCode::Config, item->type + " " + item->name +
-                                              " belongs to the installed collection(s) " + cs +
-                                              ": not removed without --force");
     }
     impl.disable(*item, purge, out);
   } else {
@@ -1331,6 +1343,7 @@ Result<Outcome> Manager::upgrade(std::string_view type, std::string_view name, b
       }
     }
   }
+  plan.keep_removed = true;
   std::set<Key> visiting;
   auto planned = impl.planItem(*item, force, plan, visiting);
   if (!planned) {

@@ -384,6 +384,12 @@ TEST_CASE("removing a collection keeps the members another installed collection 
   CHECK(member.error().message ==
         "parsers t/ssh-logs belongs to the installed collection(s) t/linux: not removed without "
         "--force");
+  // A sub-collection too, as cscli refuses it.
+  auto sub = m.remove("collections", "t/base", false, false);
+  REQUIRE_FALSE(sub.ok());
+  CHECK(sub.error().message ==
+        "collections t/base belongs to the installed collection(s) t/linux: not removed without "
+        "--force");
 
   auto linux = m.remove("collections", "t/linux", false, true);
   REQUIRE(linux.ok());
@@ -680,6 +686,37 @@ TEST_CASE("upgrading a collection enables its new members and disables dropped o
   auto again = m.upgradeAll(false);
   REQUIRE(again.ok());
   CHECK(again->done == std::vector<std::string>{"every installed item is up to date"});
+}
+
+TEST_CASE("a member removed with --force stays removed when its collection is upgraded",
+          "[hub][manager]") {
+  Fixture f;
+  Manager m = f.updated();
+  REQUIRE(m.install("collections", "t/linux", false).ok());
+  auto removed = m.remove("parsers", "t/ssh-logs", true, false);
+  REQUIRE(removed.ok());
+  CHECK(removed->done == std::vector<std::string>{"disabled parsers t/ssh-logs"});
+
+  // linux 1.1 keeps ssh-logs and adds a scenario: the new member comes, the removed one not.
+  f.hub.publish("scenarios", "t/ssh-slow", "name: t/ssh-slow\ntype: leaky\n");
+  f.hub.publish("collections", "t/linux",
+                "parsers:\n  - t/ssh-logs\nscenarios:\n  - t/ssh-bf\n  - t/ssh-slow\n", "",
+                {{"parsers", {"t/ssh-logs"}}, {"scenarios", {"t/ssh-bf", "t/ssh-slow"}}});
+  f.hub.writeIndex();
+  m = f.updated();
+  auto up = m.upgrade("collections", "t/linux", false);
+  REQUIRE(up.ok());
+  CHECK(up->warnings == std::vector<std::string>{"parsers t/ssh-logs (in t/linux) was removed: "
+                                                 "not upgraded, install it to bring it back"});
+  CHECK(up->done == std::vector<std::string>{
+                        "downloaded scenarios t/ssh-slow 1.0", "downloaded collections t/linux 1.1",
+                        "enabled scenarios t/ssh-slow",
+                        "disabled collections t/base (no longer in its collection)",
+                        "disabled parsers t/syslog (no longer in its collection)"});
+  CHECK(f.links() == std::set<std::string>{
+                         "collections/linux.yaml -> collections/t/linux.yaml",
+                         "scenarios/ssh-bf.yaml -> scenarios/t/ssh-bf.yaml",
+                         "scenarios/ssh-slow.yaml -> scenarios/t/ssh-slow.yaml"});
 }
 
 TEST_CASE("an index that cannot be fetched or parsed leaves the current one", "[hub][manager]") {
