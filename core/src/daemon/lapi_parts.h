@@ -113,8 +113,8 @@ struct LapiParts {
       // No request runs any more: what is queued is delivered, then the thread ends.
       notifications->dispatcher().stop();
       const notifications::DispatcherStats s = notifications->dispatcher().stats();
-      spdlog::info("Notifications stopped sent={} failed={} dropped={}", s.sent, s.failed,
-                   s.dropped);
+      spdlog::info("Notifications stopped sent={} failed={} dropped={} retried={}", s.sent,
+                   s.failed, s.dropped, s.retried);
     }
   }
 

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 namespace cw::core::notifications {
@@ -19,17 +20,26 @@ bool isPowerOfTen(std::uint64_t n) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(std::size_t capacity) : capacity_(capacity) {}
+Dispatcher::Dispatcher(std::size_t capacity, std::chrono::milliseconds retry_backoff, Clock clock)
+    : capacity_(capacity), retry_backoff_(retry_backoff), clock_(std::move(clock)) {
+  if (!clock_) {
+    clock_ = [] { return std::chrono::steady_clock::now(); };
+  }
+}
 
 Dispatcher::~Dispatcher() { stop(); }
 
-void Dispatcher::add(std::string name, std::unique_ptr<Notifier> notifier) {
+void Dispatcher::add(std::string name, std::unique_ptr<Notifier> notifier,
+                     NotifierOptions options) {
   std::lock_guard lock(mu_);
   if (std::find(names_.begin(), names_.end(), name) != names_.end()) {
     return;
   }
   names_.push_back(std::move(name));
-  notifiers_.push_back(std::move(notifier));
+  Target t;
+  t.notifier = std::move(notifier);
+  t.options = std::move(options);
+  targets_.push_back(std::move(t));
 }
 
 bool Dispatcher::has(std::string_view name) const {
@@ -103,7 +113,15 @@ void Dispatcher::stop() {
 
 void Dispatcher::waitIdle() {
   std::unique_lock lock(mu_);
-  cv_idle_.wait(lock, [this] { return (queue_.empty() && !busy_) || !started_; });
+  cv_idle_.wait(lock, [this] { return (queue_.empty() && !busy_ && !woken_) || !started_; });
+}
+
+void Dispatcher::wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_work_.notify_all();
 }
 
 DispatcherStats Dispatcher::stats() const {
@@ -111,39 +129,137 @@ DispatcherStats Dispatcher::stats() const {
   return stats_;
 }
 
+bool Dispatcher::due(const Target& t, std::chrono::steady_clock::time_point now,
+                     bool stopping) const {
+  if (t.batch.empty()) {
+    return false;
+  }
+  const NotifierOptions& o = t.options;
+  if (stopping || (o.group_wait.count() == 0 && o.group_threshold <= 1)) {
+    return true;
+  }
+  if (o.group_threshold > 0 && t.batch.size() >= o.group_threshold) {
+    return true;
+  }
+  return o.group_wait.count() > 0 && now - t.first >= o.group_wait;
+}
+
+void Dispatcher::send(std::size_t index) {
+  Target& t = targets_[index];
+  const std::string& name = names_[index];  // names_ does not change once started
+  const NotifierOptions& o = t.options;
+  const std::size_t alerts = t.batch.size();
+  auto rendered = o.format.render(t.batch, t.message);
+  t.batch.clear();
+  if (!rendered) {
+    std::lock_guard lock(mu_);
+    ++stats_.failed;
+    if (o.log_level <= spdlog::level::err) {
+      spdlog::error("Notification failed name={} alerts={} error={}", name, alerts,
+                    rendered.error().message);
+    }
+    return;
+  }
+  std::chrono::milliseconds backoff = retry_backoff_;
+  for (unsigned attempt = 0;; ++attempt) {
+    auto ok = t.notifier->notify(t.message);
+    if (ok) {
+      std::lock_guard lock(mu_);
+      ++stats_.sent;
+      if (o.log_level <= spdlog::level::debug) {
+        spdlog::debug("Notification sent name={} alerts={} bytes={} attempts={}", name, alerts,
+                      t.message.size(), attempt + 1);
+      }
+      return;
+    }
+    if (attempt >= o.max_retry) {
+      std::lock_guard lock(mu_);
+      ++stats_.failed;
+      if (o.log_level <= spdlog::level::err) {
+        spdlog::error("Notification failed name={} alerts={} attempts={} error={}", name, alerts,
+                      attempt + 1, ok.error().message);
+      }
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.retried;
+    }
+    if (o.log_level <= spdlog::level::warn) {
+      spdlog::warn(
+          "Notification attempt failed, retrying name={} attempt={} retry_in={}ms error={}", name,
+          attempt + 1, backoff.count(), ok.error().message);
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+}
+
 void Dispatcher::run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) {
-      break;  // stopping, and everything queued was delivered
+    // Sleep until an alert, a stop, a wake() or the earliest group_wait deadline.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    for (const Target& t : targets_) {
+      if (!t.batch.empty() && t.options.group_wait.count() > 0) {
+        const auto d = t.first + t.options.group_wait;
+        deadline = deadline ? std::min(*deadline, d) : d;
+      }
     }
-    Item item = std::move(queue_.front());
-    queue_.pop_front();
+    auto ready = [this] { return stopping_ || woken_ || !queue_.empty(); };
+    if (deadline) {
+      cv_work_.wait_for(lock, *deadline - clock_(), ready);
+    } else {
+      cv_work_.wait(lock, ready);
+    }
+    woken_ = false;
     busy_ = true;
+    std::optional<Item> item;
+    if (!queue_.empty()) {
+      item = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    const bool finishing = stopping_ && queue_.empty();
     lock.unlock();
 
-    for (std::size_t index : item.targets) {
-      auto ok = notifiers_[index]->notify(item.json);
-      lock.lock();
-      if (ok) {
-        ++stats_.sent;
-      } else {
-        ++stats_.failed;
+    const auto now = clock_();
+    if (item) {
+      for (std::size_t k = 0; k < item->targets.size(); ++k) {
+        Target& t = targets_[item->targets[k]];
+        if (t.batch.empty()) {
+          t.first = now;
+        }
+        if (k + 1 == item->targets.size()) {
+          t.batch.push_back(std::move(item->json));
+        } else {
+          t.batch.push_back(item->json);
+        }
       }
-      lock.unlock();
-      if (!ok) {
-        spdlog::error("Notification failed name={} error={}", names_[index], ok.error().message);
+    }
+    // The alert's notifications first, in the order its profiles named them; then the batches
+    // whose group_wait is over (or all, when stopping).
+    if (item) {
+      for (std::size_t index : item->targets) {
+        if (due(targets_[index], now, finishing)) {
+          send(index);
+        }
+      }
+    }
+    for (std::size_t i = 0; i < targets_.size(); ++i) {
+      if (due(targets_[i], now, finishing)) {
+        send(i);
       }
     }
 
     lock.lock();
     busy_ = false;
+    if (finishing && queue_.empty()) {
+      break;  // stopping, and everything queued or waiting was delivered
+    }
     if (queue_.empty()) {
       cv_idle_.notify_all();
     }
   }
-  busy_ = false;
   cv_idle_.notify_all();
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "cw/core/common/file.h"
+#include "cw/core/common/time.h"
 #include "cw/core/decisions/profiles.h"
 #include "cw/core/notifications/dispatcher.h"
 #include "cw/core/plugins/loader.h"
@@ -31,9 +32,8 @@ class PluginNotifier : public Notifier {
   PluginNotifier(const PluginNotifier&) = delete;
   PluginNotifier& operator=(const PluginNotifier&) = delete;
 
-  Result<bool> notify(std::string_view alert_json) override {
-    const cw_status status =
-        vtable_->notify(instance_, cw_str{alert_json.data(), alert_json.size()});
+  Result<bool> notify(std::string_view message) override {
+    const cw_status status = vtable_->notify(instance_, cw_str{message.data(), message.size()});
     std::vector<std::string> reports = plugin_.takeReports();
     if (status == CW_OK) {
       return true;
@@ -51,6 +51,76 @@ class PluginNotifier : public Notifier {
   const cw_notification_vtable* vtable_;
   cw_instance* instance_;
 };
+
+/// Reads one of the keys the host handles into `o`; false after appending why to `why`.
+bool hostKey(const std::string& key, const YAML::Node& value, NotifierOptions& o,
+             std::string& why) {
+  if (value.IsNull()) {
+    return true;  // written without a value, as CrowdSec's commented examples are: the default
+  }
+  if (!value.IsScalar()) {
+    why = "must be a single value";
+    return false;
+  }
+  const std::string& text = value.Scalar();
+  if (key == "format") {
+    auto t = Template::parse(text);
+    if (!t) {
+      why = t.error().message;
+      return false;
+    }
+    o.format = std::move(*t);
+    return true;
+  }
+  if (key == "group_wait") {
+    const auto d = parseGoDuration(text);
+    if (!d || *d < 0) {
+      why = "'" + text + "' is not a duration (30s, 1m, 500ms)";
+      return false;
+    }
+    o.group_wait = std::chrono::milliseconds(*d / kMillisecond);
+    return true;
+  }
+  if (key == "group_threshold" || key == "max_retry") {
+    unsigned long n = 0;
+    const bool digits = !text.empty() && text.size() <= 9 &&
+                        text.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) {
+      n = std::stoul(text);
+    }
+    if (!digits || (key == "max_retry" && n > kMaxRetry)) {
+      why = "'" + text + "' is not a whole number" +
+            (key == "max_retry" ? " from 0 to " + std::to_string(kMaxRetry) : " (0 or more)");
+      return false;
+    }
+    if (key == "max_retry") {
+      o.max_retry = static_cast<unsigned>(n);
+    } else {
+      o.group_threshold = n;
+    }
+    return true;
+  }
+  // log_level: CrowdSec's names, plus ours.
+  static const std::pair<const char*, spdlog::level::level_enum> kLevels[] = {
+      {"trace", spdlog::level::trace},    {"debug", spdlog::level::debug},
+      {"info", spdlog::level::info},      {"warn", spdlog::level::warn},
+      {"warning", spdlog::level::warn},   {"error", spdlog::level::err},
+      {"fatal", spdlog::level::critical}, {"panic", spdlog::level::critical},
+      {"off", spdlog::level::off}};
+  for (const auto& [name, level] : kLevels) {
+    if (text == name) {
+      o.log_level = level;
+      return true;
+    }
+  }
+  why = "'" + text + "' is not a level (trace, debug, info, warn, error, off)";
+  return false;
+}
+
+bool isHostKey(const std::string& key) {
+  return key == "format" || key == "group_wait" || key == "group_threshold" || key == "max_retry" ||
+         key == "log_level";
+}
 
 void readFile(const std::string& path, std::vector<NotificationConfig>& out,
               std::string& problems) {
@@ -80,8 +150,16 @@ void readFile(const std::string& path, std::vector<NotificationConfig>& out,
     }
     YAML::Node rest(YAML::NodeType::Map);
     bool ok = true;
+    std::vector<std::pair<int, std::string>> key_problems;  // line, "key: why"
     for (const auto& kv : doc) {
       const std::string key = kv.first.Scalar();
+      if (isHostKey(key)) {
+        std::string why;
+        if (!hostKey(key, kv.second, *c.options, why)) {
+          key_problems.emplace_back(kv.first.Mark().line + 1, key + ": " + why);
+        }
+        continue;
+      }
       if (key == "type" || key == "name") {
         if (!kv.second.IsScalar() || kv.second.Scalar().empty()) {
           appendLine(problems, at + ": '" + key + "' must be a non-empty string");
@@ -102,6 +180,13 @@ void readFile(const std::string& path, std::vector<NotificationConfig>& out,
     }
     if (c.type.empty()) {
       appendLine(problems, at + ": notification '" + c.name + "' without 'type'");
+      continue;
+    }
+    for (const auto& [line, what] : key_problems) {
+      appendLine(problems,
+                 path + ":" + std::to_string(line) + ": notification '" + c.name + "': " + what);
+    }
+    if (!key_problems.empty()) {
       continue;
     }
     const auto twice = std::find_if(out.begin(), out.end(),
@@ -220,18 +305,35 @@ Result<std::unique_ptr<Notifications>> Notifications::load(const config::Config&
       continue;  // reported above
     }
     const std::string at = c->file + ":" + std::to_string(c->line);
-    const plugins::Plugin* plugin = nullptr;
+    // `type` is a plugin id, or (CrowdSec's files: `type: http`) the last part of one.
+    const bool short_type = c->type.find('/') == std::string::npos;
+    std::vector<const plugins::Plugin*> matches;
     for (const auto& p : out->plugins_->plugins()) {
-      if (p->entry().id == c->type && p->notification() != nullptr) {
-        plugin = p.get();
+      const std::string& id = p->entry().id;
+      const bool match = short_type ? id.size() > c->type.size() && id.ends_with(c->type) &&
+                                          id[id.size() - c->type.size() - 1] == '/'
+                                    : id == c->type;
+      if (match && p->notification() != nullptr) {
+        matches.push_back(p.get());
       }
     }
-    if (plugin == nullptr) {
+    if (matches.size() > 1) {
+      std::string ids;
+      for (const plugins::Plugin* p : matches) {
+        ids += (ids.empty() ? "" : ", ") + p->entry().id;
+      }
+      appendLine(problems, at + ": notification '" + name + "': type '" + c->type +
+                               "' is ambiguous: " + ids + " (write the full id)");
+      continue;
+    }
+    if (matches.empty()) {
       appendLine(problems, at + ": notification '" + name + "': no enabled notification plugin '" +
-                               c->type +
+                               (short_type ? "*/" : "") + c->type +
                                "' (available: " + (available.empty() ? "none" : available) + ")");
       continue;
     }
+    const plugins::Plugin* plugin = matches.front();
+    const std::string& id = plugin->entry().id;
     cw_instance* instance = nullptr;
     const cw_status status =
         plugin->notification()->create(cw_str{c->yaml.data(), c->yaml.size()}, &instance);
@@ -241,12 +343,17 @@ Result<std::unique_ptr<Notifications>> Notifications::load(const config::Config&
         reports.push_back("the plugin refused the configuration");
       }
       for (const std::string& r : reports) {
-        appendLine(problems, at + ": notification '" + name + "' (" + c->type + "): " + r);
+        appendLine(problems, at + ": notification '" + name + "' (" + id + "): " + r);
       }
       continue;
     }
-    out->dispatcher_->add(name, std::make_unique<PluginNotifier>(*plugin, instance));
-    spdlog::info("Notification ready name={} type={} file={}", name, c->type, c->file);
+    // Each wanted name is created once, so its options can move into the dispatcher.
+    const NotifierOptions& o = *c->options;
+    spdlog::info("Notification ready name={} type={} file={}", name, id, c->file);
+    spdlog::debug("Notification options name={} group_wait={}ms group_threshold={} max_retry={}",
+                  name, o.group_wait.count(), o.group_threshold, o.max_retry);
+    out->dispatcher_->add(name, std::make_unique<PluginNotifier>(*plugin, instance),
+                          std::move(*c->options));
   }
   if (!problems.empty()) {
     return makeError(ErrorCode::Config, problems);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The `crowdwall/http` notification: POSTs each alert, as a JSON array holding it, to a URL.
-// Keys: url (required), method (POST), headers (a map), timeout (a duration: 10s),
-// skip_tls_verify (false). Built with the public SDK only.
+// The `crowdwall/http` notification (`type: http` in a CrowdSec file): sends the message the host
+// rendered (the notification's `format`, by default the JSON array of the batch's alerts) as the
+// body of a request to a URL. Keys: url (required), method (POST), headers (a map), timeout (a
+// duration: 10s), skip_tls_verification (false; alias skip_tls_verify). Built with the public
+// SDK only.
 #include <curl/curl.h>
 #include <yaml-cpp/yaml.h>
 
@@ -83,6 +85,9 @@ class HttpNotifier : public cw::sdk::Notifier {
     if (doc && doc.IsMap()) {
       for (const auto& kv : doc) {
         const std::string key = kv.first.Scalar();
+        if (kv.second.IsNull()) {
+          continue;  // written without a value (`headers:`): the default
+        }
         try {
           if (key == "url") {
             n->url_ = kv.second.as<std::string>();
@@ -104,7 +109,7 @@ class HttpNotifier : public cw::sdk::Notifier {
             } else {
               n->timeout_ms_ = *ms;
             }
-          } else if (key == "skip_tls_verify") {
+          } else if (key == "skip_tls_verification" || key == "skip_tls_verify") {
             n->skip_tls_verify_ = kv.second.as<bool>();
           } else {
             errors.push_back("unknown key '" + key + "'");
@@ -128,11 +133,7 @@ class HttpNotifier : public cw::sdk::Notifier {
     return n;
   }
 
-  bool notify(std::string_view alert_json, std::string& error) override {
-    std::string body;
-    body.reserve(alert_json.size() + 2);
-    body.append(1, '[').append(alert_json).append(1, ']');
-
+  bool notify(std::string_view message, std::string& error) override {
     CURL* curl = curl_easy_init();
     if (curl == nullptr) {
       error = "cannot create a curl handle";
@@ -154,8 +155,8 @@ class HttpNotifier : public cw::sdk::Notifier {
     char curl_error[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method_.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, message.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(message.size()));
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms_);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);

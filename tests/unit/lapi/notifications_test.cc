@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // POST /v1/alerts hands each stored alert to the notifications its matching profiles name, as
-// the JSON an agent posts with the decisions the LAPI attached.
+// the JSON an agent posts with the decisions the LAPI attached (each alert alone, in the default
+// format: a JSON array holding it).
 #include <mutex>
 #include <string>
 #include <vector>
@@ -89,7 +90,7 @@ TEST_CASE("lapi: accepted alerts go to the notifications their matching profiles
   CHECK(calls.names == std::vector<std::string>{"hook", "audit", "hook", "audit", "audit", "hook"});
   REQUIRE(calls.bodies.size() == 6);
   CHECK(calls.bodies[0] ==
-        R"({"scenario":"crowdsecurity/ssh-bf","scenario_hash":"abc","scenario_version":"0.1",)"
+        R"([{"scenario":"crowdsecurity/ssh-bf","scenario_hash":"abc","scenario_version":"0.1",)"
         R"x("message":"Ip 203.0.113.77 performed 'crowdsecurity/ssh-bf' (6 events over 5s)",)x"
         R"("events_count":6,"start_at":"2026-01-02T03:04:05Z","stop_at":"2026-01-02T03:04:05Z",)"
         R"("capacity":5,"leakspeed":"10s","simulated":false,"remediation":true,)"
@@ -98,17 +99,21 @@ TEST_CASE("lapi: accepted alerts go to the notifications their matching profiles
         R"("value":"203.0.113.77"},{"key":"user","value":"root"}]}],)"
         R"("decisions":[{"origin":"crowdsec","type":"ban","scope":"Ip","value":"203.0.113.77",)"
         R"("duration":"4h0m0s","scenario":"crowdsecurity/ssh-bf","simulated":false,)"
-        R"("until":"2026-01-02T07:04:05Z"}]})");
+        R"("until":"2026-01-02T07:04:05Z"}]}])");
   CHECK(calls.bodies[1] == calls.bodies[0]);
   // The cscli alert keeps its own decision.
-  auto manual = parseJson(calls.bodies[2]);
+  auto manual_list = parseJson(calls.bodies[2]);
+  REQUIRE(manual_list.Size() == 1);
+  const auto& manual = manual_list[0];
   CHECK(std::string(manual["source"]["value"].GetString()) == "192.0.2.50");
   REQUIRE(manual["decisions"].Size() == 1);
   CHECK(std::string(manual["decisions"][0]["type"].GetString()) == "captcha");
   CHECK(std::string(manual["decisions"][0]["origin"].GetString()) == "cscli");
   CHECK(std::string(manual["decisions"][0]["duration"].GetString()) == "15m0s");
   CHECK(calls.bodies[3] == calls.bodies[2]);
-  auto ranged = parseJson(calls.bodies[4]);
+  auto ranged_list = parseJson(calls.bodies[4]);
+  REQUIRE(ranged_list.Size() == 1);
+  const auto& ranged = ranged_list[0];
   CHECK(std::string(ranged["source"]["scope"].GetString()) == "Range");
   CHECK_FALSE(ranged.HasMember("decisions"));
   CHECK(calls.bodies[5] == calls.bodies[4]);

@@ -25,27 +25,39 @@ namespace {
 
 /// A config dir with notifications/, and a plugin dir with the recorder and its index.
 struct Setup {
-  Setup() {
+  /// `other`: other/recorder (the same recorder under another id) is installed too.
+  explicit Setup(bool other = false) {
     char tmpl[] = "/tmp/cw-notifications-XXXXXX";
     root = ::mkdtemp(tmpl);
     ::chmod(root.c_str(), 0755);
     fs::create_directories(root + "/etc/notifications");
     fs::create_directories(root + "/plugins");
     ::chmod((root + "/plugins").c_str(), 0755);
-    const std::string so = root + "/plugins/cw-fixture-notify_recorder.so";
-    fs::copy_file(std::string(CW_FIXTURE_DIR) + "/cw-fixture-notify_recorder.so", so);
-    ::chmod(so.c_str(), 0755);
-    std::ofstream(root + "/plugins/index.json")
-        << "{\"plugins\": {\"fixture/recorder\": {\"kind\": \"notification\", \"version\": "
-           "\"1.0\", \"abi\": \"1.0\", \"platform\": \""
-        << plugins::hostPlatform() << "\", \"sha256\": \"" << *plugins::sha256OfFile(so)
-        << "\", \"file\": \"cw-fixture-notify_recorder.so\"}}}";
+    std::ofstream index(root + "/plugins/index.json");
+    index << "{\"plugins\": {" << entry("fixture/recorder", "notify_recorder");
+    if (other) {
+      index << ", " << entry("other/recorder", "notify_recorder_other");
+    }
+    index << "}}";
     cfg.config_paths.config_dir = root + "/etc";
     cfg.config_paths.notification_dir = root + "/etc/notifications";
     cfg.config_paths.plugin_dir = root + "/plugins";
     cfg.server.profiles_path = root + "/etc/profiles.yaml";
   }
   ~Setup() { fs::remove_all(root); }
+
+  // Copies fixture `name` into the plugin dir; its index entry.
+  std::string entry(const std::string& id, const std::string& name) {
+    const std::string file = "cw-fixture-" + name + ".so";
+    const std::string so = root + "/plugins/" + file;
+    fs::copy_file(std::string(CW_FIXTURE_DIR) + "/" + file, so);
+    ::chmod(so.c_str(), 0755);
+    return "\"" + id +
+           "\": {\"kind\": \"notification\", \"version\": \"1.0\", \"abi\": \"1.0\", "
+           "\"platform\": \"" +
+           plugins::hostPlatform() + "\", \"sha256\": \"" + *plugins::sha256OfFile(so) +
+           "\", \"file\": \"" + file + "\"}";
+  }
 
   decisions::Profiles profiles(const std::string& names) {
     auto p =
@@ -89,7 +101,7 @@ TEST_CASE("only the notifications profiles name are created, and they send throu
   CHECK(d.submit({"rec"}, "{\"boom\":2}"));
   CHECK(d.submit({"rec"}, "{\"a\":3}"));
   d.stop();
-  CHECK(slurp(out) == "created\n{\"a\":1}\n{\"a\":3}\n");
+  CHECK(slurp(out) == "created\n[{\"a\":1}]\n[{\"a\":3}]\n");
   const n::DispatcherStats st = d.stats();
   CHECK(st.queued == 3);
   CHECK(st.sent == 2);
@@ -122,4 +134,46 @@ TEST_CASE("unknown names, unknown types and refused configurations are all liste
             ":1: notification 'nofile' (fixture/recorder): recorder: file is required\n" + f +
             ":4: notification 'mail': no enabled notification plugin 'me/mail' (available: "
             "fixture/recorder)");
+}
+
+TEST_CASE("a CrowdSec type without a slash names the plugin whose id ends with it",
+          "[notifications]") {
+  SECTION("one plugin: `type: recorder` is fixture/recorder, and its file works unchanged") {
+    Setup s;
+    const std::string out = s.root + "/rec.out";
+    std::ofstream(s.root + "/etc/notifications/rec.yaml")
+        << "type: recorder\nname: rec\nlog_level: info\ngroup_threshold: 2\nmax_retry: 1\n"
+        << "format: |\n  {{range .}}{{.Scenario}} {{.Source.Value}},{{end}}\nfile: " << out
+        << "\n---\ntype: fixture/recorder\nname: full\nfile: " << out << "\n";
+    auto notifications = n::Notifications::load(s.cfg, s.profiles("rec, full"));
+    REQUIRE(notifications);
+    n::Dispatcher& d = (*notifications)->dispatcher();
+    CHECK(d.names() == std::vector<std::string>{"rec", "full"});
+    d.start();
+    for (const char* ip : {"192.0.2.1", "192.0.2.2", "192.0.2.3"}) {
+      CHECK(d.submit({"rec"},
+                     std::string(R"({"scenario":"me/bf","source":{"value":")") + ip + R"("}})"));
+    }
+    d.stop();
+    CHECK(slurp(out) ==
+          "created\ncreated\nme/bf 192.0.2.1,me/bf 192.0.2.2,\n\n"
+          "me/bf 192.0.2.3,\n\n");
+    CHECK(d.stats().sent == 2);
+  }
+  SECTION("two plugins end with it: ambiguous; none does: the candidates are listed") {
+    Setup s(true);
+    const std::string f = s.root + "/etc/notifications/all.yaml";
+    std::ofstream(f) << "type: recorder\nname: rec\nfile: x\n---\n"
+                     << "type: mail\nname: mail\n---\n"
+                     << "type: other/recorder\nname: full\nfile: " << s.root << "/full.out\n";
+    auto notifications = n::Notifications::load(s.cfg, s.profiles("rec, mail, full"));
+    REQUIRE_FALSE(notifications);
+    CHECK(notifications.error().message ==
+          f +
+              ":1: notification 'rec': type 'recorder' is ambiguous: fixture/recorder, "
+              "other/recorder (write the full id)\n" +
+              f +
+              ":5: notification 'mail': no enabled notification plugin '*/mail' (available: "
+              "fixture/recorder, other/recorder)");
+  }
 }

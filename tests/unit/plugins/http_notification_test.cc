@@ -35,6 +35,14 @@ TEST_CASE("the http notification plugin checks its configuration", "[plugins][no
           std::vector<std::string>{"skip_tls_verify: wrong type",
                                    "url 'ftp://example.org/' is not an http:// or https:// URL"});
   }
+  SECTION("CrowdSec's keys: skip_tls_verification, keys written without a value") {
+    CHECK(driver.create("url: https://127.0.0.1:1/\nskip_tls_verification: true\nheaders:\n"
+                        "timeout:\nmethod: POST\n") == CW_OK);
+    CHECK(plugin.takeReports().empty());
+    CHECK(driver.create("url: https://127.0.0.1:1/\nskip_tls_verification: sometimes\n") ==
+          CW_INVALID);
+    CHECK(plugin.takeReports() == std::vector<std::string>{"skip_tls_verification: wrong type"});
+  }
   SECTION("a refused connection is a reported failure") {
     REQUIRE(driver.create("url: http://127.0.0.1:1/x\nmethod: PUT\ntimeout: 2s\n") == CW_OK);
     CHECK(plugin.takeReports().empty());

@@ -273,8 +273,9 @@ typedef struct cw_bouncer_vtable {
 
 /**
  * Notification plugin: sends alerts somewhere (mail, chat, webhook). The host creates one
- * instance per notification a profile names, from the notification's file without its `type`
- * and `name` keys; it calls notify on a thread of its own, one call at a time per instance.
+ * instance per notification a profile names, from the notification's file without the keys the
+ * host handles (`type`, `name`, `format`, `group_wait`, `group_threshold`, `max_retry`,
+ * `log_level`); it calls notify on a thread of its own, one call at a time per instance.
  */
 typedef struct cw_notification_vtable {
   uint32_t struct_size; /**< sizeof(cw_notification_vtable) of the plugin */
@@ -284,10 +285,12 @@ typedef struct cw_notification_vtable {
    */
   cw_status (*create)(cw_str yaml, cw_instance** out);
   /**
-   * Sends one alert given as the Local API's JSON object of the alert (borrowed). Returns CW_OK
-   * when delivered, else CW_ERROR after reporting why (the host logs and counts it).
+   * Sends one message (borrowed): the notification's `format` applied by the host to a batch of
+   * alerts (the `group_wait` / `group_threshold` keys; one alert by default), by default the
+   * JSON array of the Local API's alert objects. Returns CW_OK when delivered, else CW_ERROR
+   * after reporting why (the host logs and counts it, and retries it `max_retry` times).
    */
-  cw_status (*notify)(cw_instance* instance, cw_str alert_json);
+  cw_status (*notify)(cw_instance* instance, cw_str message);
   /** Frees the instance. */
   void (*destroy)(cw_instance* instance);
 } cw_notification_vtable;

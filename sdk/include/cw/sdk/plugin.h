@@ -21,7 +21,7 @@
 /// class MyNotifier : public cw::sdk::Notifier {
 ///  public:
 ///   static std::unique_ptr<MyNotifier> create(std::string_view yaml, cw::sdk::Errors& errors);
-///   bool notify(std::string_view alert_json, std::string& error) override;
+///   bool notify(std::string_view message, std::string& error) override;
 /// };
 /// CW_NOTIFICATION_PLUGIN(MyNotifier, "me/mynotifier", "1.0")
 /// @endcode
@@ -128,18 +128,20 @@ class Source {
 
 /// Base class of a notification plugin's instance (one per configured notification). A subclass
 /// also provides `static std::unique_ptr<Subclass> create(std::string_view yaml, Errors&)`:
-/// `yaml` is the notification's own keys (its file without `type` and `name`) as a YAML
+/// `yaml` is the notification's own keys (its file without the keys the host handles: `type`,
+/// `name`, `format`, `group_wait`, `group_threshold`, `max_retry`, `log_level`) as a YAML
 /// mapping, valid during create() only; it returns nullptr after filling `errors` when the
 /// configuration is wrong.
 class Notifier {
  public:
   virtual ~Notifier() = default;
-  /// Sends one alert, given as the Local API's JSON object of the alert (`alert_json` is valid
-  /// during the call only). Returns true when it was delivered; false after setting `error` to
-  /// why not (the host logs and counts it). Called from one host thread at a time, never
-  /// concurrently for the same instance; it may block (the host calls it on a thread of its
-  /// own), but should bound its wait with a timeout.
-  virtual bool notify(std::string_view alert_json, std::string& error) = 0;
+  /// Sends one message (`message` is valid during the call only): the notification's `format`
+  /// applied by the host to a batch of alerts, by default the JSON array of the Local API's
+  /// alert objects. Returns true when it was delivered; false after setting `error` to why not
+  /// (the host logs and counts it, and retries `max_retry` times). Called from one host thread
+  /// at a time, never concurrently for the same instance; it may block (the host calls it on a
+  /// thread of its own), but should bound its wait with a timeout.
+  virtual bool notify(std::string_view message, std::string& error) = 0;
 };
 
 namespace detail {
@@ -244,10 +246,10 @@ struct NotificationTrampolines {
       return CW_ERROR;
     }
   }
-  static cw_status notify(cw_instance* i, cw_str alert_json) noexcept {
+  static cw_status notify(cw_instance* i, cw_str message) noexcept {
     try {
       std::string error;
-      if (self(i)->notify(fromC(alert_json), error)) {
+      if (self(i)->notify(fromC(message), error)) {
         return CW_OK;
       }
       Host::report(error.empty() ? std::string("the notification failed") : error);

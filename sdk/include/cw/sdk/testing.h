@@ -201,9 +201,9 @@ class NotifierDriver {
     destroy();
     return vtable_->create(cw_str{yaml.data(), yaml.size()}, &instance_);
   }
-  /// Hands one alert (JSON) to the created instance; the status of the plugin's notify.
-  cw_status notify(std::string_view alert_json) {
-    return vtable_->notify(instance_, cw_str{alert_json.data(), alert_json.size()});
+  /// Hands one message to the created instance; the status of the plugin's notify.
+  cw_status notify(std::string_view message) {
+    return vtable_->notify(instance_, cw_str{message.data(), message.size()});
   }
   /// Frees the instance.
   void destroy() {
