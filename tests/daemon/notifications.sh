@@ -8,7 +8,14 @@
 #            LAPI keeps serving; at stop the counters are sent=1 failed=1 dropped=0.
 #   unknown  a profile naming a notification no file defines, and a notification whose type
 #            is no plugin: both listed at start, exit status 1.
-#   usage: notifications.sh CWCLI CROWDWALL PLUGIN_DIR http|unknown
+#   crowdsec notification files written as CrowdSec's http.yaml is (`type: http`, log_level,
+#            format, group_wait, group_threshold, max_retry, skip_tls_verification, an empty
+#            `headers:`), loaded unchanged: two alerts posted together reach the receiver as
+#            one batch (group_threshold 2) whose body is exactly `{{.|toJson}}` of both plus the
+#            newline of the YAML block; a second file's `{{range .}}` format sends one exact line
+#            per alert; the dead one is tried 1 + max_retry times per alert and counted
+#            (sent=3 failed=2 dropped=0 retried=4 at stop).
+#   usage: notifications.sh CWCLI CROWDWALL PLUGIN_DIR http|unknown|crowdsec
 set -eu
 CWCLI=$1
 CROWDWALL=$2
@@ -118,6 +125,7 @@ class H(http.server.BaseHTTPRequestHandler):
                                 "body": body.decode()}) + "\n")
         self.send_response(200)
         self.end_headers()
+    do_PUT = do_POST
     def log_message(self, *args):
         pass
 s = http.server.HTTPServer(("127.0.0.1", 0), H)
@@ -133,6 +141,68 @@ for _ in $(seq 150); do [ -f "$T/receiver.port" ] && break; sleep 0.1; done
 RPORT=$(cat "$T/receiver.port")
 DEAD=$(free_port)
 
+if [ "$MODE" = crowdsec ]; then
+    cat >"$E/profiles.yaml" <<'YAML'
+name: default_ip_remediation
+filters:
+ - Alert.Remediation == true && Alert.GetScope() == "Ip"
+decisions:
+ - type: ban
+   duration: 4h
+notifications:
+ - http_default
+ - http_lines
+ - http_dead
+on_success: break
+YAML
+    # Shaped as CrowdSec's /etc/crowdsec/notifications/http.yaml (our own words and values).
+    cat >"$E/notifications/http.yaml" <<YAML
+type: http
+name: http_default
+log_level: info
+
+group_wait: 1m
+group_threshold: 2
+max_retry: 1
+timeout: 5s
+
+format: |
+  {{.|toJson}}
+
+url: http://127.0.0.1:$RPORT/crowdsec
+method: POST
+headers:
+  X-Token: secret-2
+skip_tls_verification: true
+YAML
+    cat >"$E/notifications/lines.yaml" <<YAML
+type: http
+name: http_lines
+log_level: debug
+format: |
+  {{- range . -}}
+  {{ .Scenario }} {{ .Source.Scope }}:{{ .Source.Value }} ip={{ .Source.IP }} decisions={{ len .Decisions }}
+  {{ end -}}
+url: http://127.0.0.1:$RPORT/lines
+method: PUT
+headers:
+group_wait:
+group_threshold:
+skip_tls_verification:
+YAML
+    cat >"$E/notifications/dead.yaml" <<YAML
+type: http
+name: http_dead
+log_level: warn
+max_retry: 2
+timeout: 2s
+format: |
+  {{.|toJson}}
+url: http://127.0.0.1:$DEAD/
+YAML
+fi
+
+if [ "$MODE" = http ]; then
 cat >"$E/profiles.yaml" <<'YAML'
 name: notify_ip
 filters:
@@ -164,6 +234,7 @@ type: crowdwall/http
 name: unused
 url: ftp://nowhere/
 YAML
+fi
 
 "$CROWDWALL" run -c "$T/config.yaml" 2>"$T/err" &
 DAEMON=$!
@@ -197,21 +268,65 @@ def alert(scenario, scope, value, ip):
             "capacity": 2, "leakspeed": "10s", "simulated": False, "remediation": True,
             "source": src,
             "events": [{"timestamp": t, "meta": [{"key": "source_ip", "value": value}]}]}
-st, ids = req("v1/alerts", [alert("test/notify-bf", "Ip", "192.0.2.77", "192.0.2.77")], token)
-assert st == 201 and len(ids) == 1, (st, ids)
+first = [alert("test/notify-bf", "Ip", "192.0.2.77", "192.0.2.77")]
+if len(sys.argv) > 2 and sys.argv[2] == "crowdsec":
+    first.append(alert("test/notify-scan", "Ip", "192.0.2.78", "192.0.2.78"))
+st, ids = req("v1/alerts", first, token)
+assert st == 201 and len(ids) == len(first), (st, ids)
 # A Range alert: the profile does not match, so no notification.
 st, ids2 = req("v1/alerts", [alert("test/notify-range", "Range", "198.51.100.0/24", "")], token)
 assert st == 201 and len(ids2) == 1, (st, ids2)
 print(ids[0])
 PY
-ID=$(python3 "$T/post.py" "http://127.0.0.1:$PORT/") || fail "posting the alerts"
+ID=$(python3 "$T/post.py" "http://127.0.0.1:$PORT/" "$MODE") || fail "posting the alerts"
+
+if [ "$MODE" = crowdsec ]; then
+    # http_default's one batch, then: the dead one's failures are logged and counted.
+    for _ in $(seq 300); do grep -q '"path": "/crowdsec"' "$T/received" 2>/dev/null && break; sleep 0.1; done
+    for _ in $(seq 300); do [ "$(grep -c "Notification failed name=http_dead" "$T/log/crowdwall.log")" = 2 ] && break; sleep 0.1; done
+    kill "$DAEMON"
+    wait "$DAEMON" || fail "crowdwall run exit status $?"
+    PIDS=${PIDS% $DAEMON}
+    grep -q "\[info\] Notifications stopped sent=3 failed=2 dropped=0 retried=4$" "$T/log/crowdwall.log" \
+        || fail "counters at stop"
+    for n in http_default http_lines http_dead; do
+        grep -q "\[info\] Notification ready name=$n type=crowdwall/http file=" "$T/log/crowdwall.log" \
+            || fail "$n not created as crowdwall/http"
+    done
+    [ "$(grep -c "\[warning\] Notification attempt failed, retrying name=http_dead" "$T/log/crowdwall.log")" = 4 ] \
+        || fail "retries of http_dead not logged 4 times"
+    grep -q "\[error\] Notification failed name=http_dead alerts=1 attempts=3 error=POST http://127.0.0.1:$DEAD/: " \
+        "$T/log/crowdwall.log" || fail "final failure of http_dead not logged"
+    # The exact requests, in the order the one notification thread sent them.
+    a() {  # SCENARIO IP: the alert as the LAPI hands it to notifications
+        printf '{"scenario":"%s","scenario_hash":"h1","scenario_version":"0.1","message":"%s %s","events_count":3,"start_at":"2026-12-04T10:00:00Z","stop_at":"2026-12-04T10:00:00Z","capacity":2,"leakspeed":"10s","simulated":false,"remediation":true,"source":{"scope":"Ip","value":"%s","ip":"%s"},"events":[{"timestamp":"2026-12-04T10:00:00Z","meta":[{"key":"source_ip","value":"%s"}]}],"decisions":[{"origin":"crowdsec","type":"ban","scope":"Ip","value":"%s","duration":"4h0m0s","scenario":"%s","simulated":false,"until":"2026-12-04T14:00:00Z"}]}' \
+            "$1" "$1" "$2" "$2" "$2" "$2" "$2" "$1"
+    }
+    python3 - "$T/received" "[$(a test/notify-bf 192.0.2.77),$(a test/notify-scan 192.0.2.78)]" <<'PY' || fail "the received requests"
+import json, sys
+got = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+want = [
+    {"method": "PUT", "path": "/lines", "type": "application/json", "token": None,
+     "body": "test/notify-bf Ip:192.0.2.77 ip=192.0.2.77 decisions=1\n"},
+    {"method": "POST", "path": "/crowdsec", "type": "application/json", "token": "secret-2",
+     "body": sys.argv[2] + "\n"},
+    {"method": "PUT", "path": "/lines", "type": "application/json", "token": None,
+     "body": "test/notify-scan Ip:192.0.2.78 ip=192.0.2.78 decisions=1\n"},
+]
+for i, (g, w) in enumerate(zip(got, want)):
+    assert g == w, (i, g, w)
+assert len(got) == len(want), got
+PY
+    echo "notifications crowdsec: all checks passed"
+    exit 0
+fi
 
 # The receiver's one request (the dispatcher's thread sends it after the 201).
 for _ in $(seq 300); do [ -s "$T/received" ] && break; sleep 0.1; done
 [ -s "$T/received" ] || fail "the receiver got nothing"
 # The failing notification was logged, and the LAPI still serves.
 for _ in $(seq 300); do grep -q "Notification failed name=http_dead" "$T/log/crowdwall.log" && break; sleep 0.1; done
-grep -q "\[error\] Notification failed name=http_dead error=POST http://127.0.0.1:$DEAD/: " \
+grep -q "\[error\] Notification failed name=http_dead alerts=1 attempts=1 error=POST http://127.0.0.1:$DEAD/: " \
     "$T/log/crowdwall.log" || fail "failure not logged"
 python3 -c "import urllib.request; assert urllib.request.urlopen('http://127.0.0.1:$PORT/health', timeout=5).status == 200" \
     || fail "the LAPI stopped serving"
@@ -219,7 +334,7 @@ python3 -c "import urllib.request; assert urllib.request.urlopen('http://127.0.0
 kill "$DAEMON"
 wait "$DAEMON" || fail "crowdwall run exit status $?"
 PIDS=${PIDS% $DAEMON}
-grep -q "\[info\] Notifications stopped sent=1 failed=1 dropped=0$" "$T/log/crowdwall.log" \
+grep -q "\[info\] Notifications stopped sent=1 failed=1 dropped=0 retried=0$" "$T/log/crowdwall.log" \
     || fail "counters at stop"
 ! grep -q "unused" "$T/log/crowdwall.log" || fail "an unnamed notification was created"
 grep -q "\[info\] Notification ready name=http_test type=crowdwall/http file=$E/notifications/http.yaml$" \
