@@ -172,25 +172,26 @@ void Dispatcher::send(std::size_t index) {
       }
       return;
     }
-    if (attempt >= o.max_retry) {
-      std::lock_guard lock(mu_);
+    // No retry once the daemon stops: a dead receiver must not hold the stop for the whole
+    // backoff (up to ~34 s a batch with max_retry 10); the batch is counted failed.
+    std::unique_lock lock(mu_);
+    if (attempt >= o.max_retry || stopping_) {
       ++stats_.failed;
       if (o.log_level <= spdlog::level::err) {
-        spdlog::error("Notification failed name={} alerts={} attempts={} error={}", name, alerts,
-                      attempt + 1, ok.error().message);
+        spdlog::error("Notification failed name={} alerts={} attempts={} error={}{}", name,
+                      alerts, attempt + 1, ok.error().message,
+                      attempt < o.max_retry ? " (not retried: stopping)" : "");
       }
       return;
     }
-    {
-      std::lock_guard lock(mu_);
-      ++stats_.retried;
-    }
+    ++stats_.retried;
     if (o.log_level <= spdlog::level::warn) {
       spdlog::warn(
           "Notification attempt failed, retrying name={} attempt={} retry_in={}ms error={}", name,
           attempt + 1, backoff.count(), ok.error().message);
     }
-    std::this_thread::sleep_for(backoff);
+    cv_work_.wait_for(lock, backoff, [this] { return stopping_; });
+    lock.unlock();
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
 }

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -280,6 +281,7 @@ TEST_CASE("max_retry: a failed message is tried again, and counted once", "[noti
   d.start();
   REQUIRE(d.submit({"recovering", "dead", "plain"}, "{}"));
   REQUIRE(d.submit({"plain"}, "{}"));
+  d.waitIdle();  // retries included (a stop would cut them short)
   d.stop();
   CHECK(recovering_calls == 3);  // failed, failed, delivered
   CHECK(dead_calls == 4);        // 1 + 3 retries, all failed
@@ -289,6 +291,25 @@ TEST_CASE("max_retry: a failed message is tried again, and counted once", "[noti
   CHECK(s.failed == 2);
   CHECK(s.retried == 5);
   CHECK(s.queued == 2);
+}
+
+TEST_CASE("stop cuts a retry backoff short: the batch is counted failed", "[notifications]") {
+  int dead_calls = 0;
+  n::NotifierOptions retry3;
+  retry3.max_retry = 3;
+  n::Dispatcher d(8, std::chrono::hours(1));  // without the cut, stop would wait an hour
+  d.add("dead", std::make_unique<FlakyNotifier>(1000, dead_calls), std::move(retry3));
+  d.start();
+  REQUIRE(d.submit({"dead"}, "{}"));
+  while (d.stats().retried == 0) {  // the first attempt failed; the backoff has begun
+    std::this_thread::yield();
+  }
+  d.stop();
+  CHECK(dead_calls == 2);  // the attempt, one retry as the stop woke the backoff, no more
+  const n::DispatcherStats s = d.stats();
+  CHECK(s.retried == 1);
+  CHECK(s.failed == 1);
+  CHECK(s.sent == 0);
 }
 
 TEST_CASE("notification files: type, name and the plugin's own keys", "[notifications]") {
