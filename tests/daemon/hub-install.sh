@@ -4,8 +4,9 @@
 # - it loads the plugins `cwcli plugins install` enabled (<config_dir>/plugins/index.json, links
 #   into the hub dir) next to the packaged ones (plugin_dir), and not a plugin `cwcli plugins
 #   remove` disabled whose file stays in the hub dir, nor one disabled in config.yaml;
-# - grok patterns: without <config_dir>/patterns (nothing installs it) the packaged ones of our
-#   hub are used, said in one info line; an existing but broken folder is an error;
+# - grok patterns: without <config_dir>/patterns, those `hub update` mirrored from the source,
+#   else the packaged ones of our hub, said in one info line; an existing but broken folder is
+#   an error;
 # - `crowdwall replay --dsn --hub <config_dir>` finds the hub plugin's DSN scheme too.
 #   usage: hub-install.sh CWCLI CROWDWALL FIXTURE_DIR PLUGIN_DIR
 set -eu
@@ -71,6 +72,7 @@ common:
   log_level: info
 config_paths:
   config_dir: $E/
+  hub_dir: $E/hub/
   data_dir: $T/data/
 $PATTERNS_LINE
   plugin_dir: $PLUGIN_DIR/
@@ -104,16 +106,22 @@ set -e
 [ $rc = 1 ] || fail "disabled plugin: exit status $rc"
 grep -q "unknown source 'fixture': no enabled acquisition plugin serves it (available: file, journalctl, syslog)" "$T/err" \
     || fail "disabled plugin: message"
-# 3. No patterns_dir and no <config_dir>/patterns: our hub's packaged patterns
+# 3. No patterns_dir and no <config_dir>/patterns: the patterns `hub update` mirrored from its
+#    source into <hub_dir>/patterns; without them, our hub's packaged patterns
 #    (defaultHubDir(): $CROWDWALL_HUB here, <prefix>/share/crowdwall/hub when installed).
 PATTERNS_LINE=""
 write_config ""
-CROWDWALL_HUB="$T/hub" timeout 60 "$CROWDWALL" run -c "$T/config.yaml" 2>"$T/err" \
-    || fail "fallback patterns: exit status $?"
-[ "$(grep -c 'Grok patterns:' "$T/err")" = 1 ] || fail "fallback patterns: one log line"
-grep -q "\[info\] Grok patterns: $E/patterns does not exist, using the packaged ones in $T/hub/patterns$" "$T/err" \
-    || fail "fallback patterns: log line"
-grep -q "Agent stopped lines=3 alerts=0 sent=0 pending=0$" "$T/err" || fail "fallback patterns: lines"
+diff -r "$T/hub/patterns" "$E/hub/patterns" >/dev/null || fail "hub update did not mirror the patterns"
+for want in "$E/hub/patterns" "$T/hub/patterns"; do
+    CROWDWALL_HUB="$T/hub" timeout 60 "$CROWDWALL" run -c "$T/config.yaml" 2>"$T/err" \
+        || fail "fallback patterns ($want): exit status $?"
+    [ "$(grep -c 'Grok patterns:' "$T/err")" = 1 ] || fail "fallback patterns ($want): one log line"
+    grep -q "\[info\] Grok patterns: $E/patterns does not exist, using $want$" "$T/err" \
+        || fail "fallback patterns ($want): log line"
+    grep -q "Agent stopped lines=3 alerts=0 sent=0 pending=0$" "$T/err" \
+        || fail "fallback patterns ($want): lines"
+    rm -rf "$E/hub/patterns"  # the second round: no mirror
+done
 
 # 4. <config_dir>/patterns exists but is broken: an error, no fallback.
 mkdir "$E/patterns"

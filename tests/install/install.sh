@@ -106,8 +106,9 @@ for _ in $(seq 100); do
     sleep 0.2
 done
 grep -q "Agent running" "$T/log/crowdwall.log" || fail "crowdwall run did not start"
-grep -q "Grok patterns: $E/patterns does not exist, using the packaged ones in $P/share/crowdwall/hub/patterns" \
-    "$T/log/crowdwall.log" || fail "packaged patterns"
+grep -q "Grok patterns: $E/patterns does not exist, using $E/hub/patterns$" \
+    "$T/log/crowdwall.log" || fail "patterns mirrored from the packaged hub"
+diff -r "$P/share/crowdwall/hub/patterns" "$E/hub/patterns" >/dev/null || fail "mirrored patterns differ"
 
 for i in 1 2 3 4 5 6 7 8; do
     echo "$(LC_ALL=C date '+%b %e %H:%M:%S') web1 sshd[$((4000 + i))]: Failed password for root from 192.0.2.77 port $((51000 + i)) ssh2" >>"$T/auth.log"
