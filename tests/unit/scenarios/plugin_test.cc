@@ -255,3 +255,36 @@ TEST_CASE("a plugin scenario without plugins available is a load error", "[scena
                                  "/scenario.yaml:6: scenario 'x': plugin: cannot use plugin "
                                  "'crowdwall/distinct': no scenario plugins are available here");
 }
+
+TEST_CASE("plugin instances live as long as their group", "[scenarios][plugin]") {
+  Harness h;
+  ScenarioPlugins plugins;
+  const std::string log = h.dir.path() + "/instances.log";
+  {
+    auto m = plugins.load(h,
+                          "type: plugin\nname: test/count2\ndescription: d\n"
+                          "filter: \"evt.Meta.log_type == 'test'\"\n"
+                          "groupby: evt.Meta.source_ip\nduration: 1m\nplugin: test/count\n"
+                          "config:\n  after: 2\n  log: " +
+                              log + "\n");
+    REQUIRE(m.ok());
+    std::vector<Event> out;
+    m->pour(logEvent("192.0.2.1", "2026-03-07T09:00:00Z"), out);
+    m->pour(logEvent("192.0.2.2", "2026-03-07T09:00:01Z"), out);
+    m->pour(logEvent("192.0.2.1", "2026-03-07T09:00:02Z"), out);  // overflow: destroyed
+    REQUIRE(out.size() == 1);
+    m->pour(logEvent("192.0.2.3", "2026-03-07T09:00:03Z"), out);
+    m->pour(logEvent("192.0.2.2", "2026-03-07T09:02:00Z"), out);  // idle 1m: a new instance
+    CHECK(m->liveBuckets() == 2);
+  }  // unloaded: the live instances go
+  std::ifstream in(log);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+  }
+  CHECK(lines == std::vector<std::string>{"create", "destroy",  // the load-time check
+                                          "create", "pour 192.0.2.1", "create", "pour 192.0.2.2",
+                                          "pour 192.0.2.1", "destroy", "create", "pour 192.0.2.3",
+                                          "destroy", "create", "pour 192.0.2.2", "destroy",
+                                          "destroy"});
+}
