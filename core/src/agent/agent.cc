@@ -7,6 +7,7 @@
 #include "cw/core/expr/services.h"
 #include "cw/core/hub/hub.h"
 #include "cw/core/parsers/pipeline.h"
+#include "cw/core/plugins/loader.h"
 
 namespace cw::core::agent {
 namespace {
@@ -123,7 +124,19 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config, const It
     }
   }
 
-  scenarios::LoadOptions scenario_options{data_dir, &impl->services, config.simulation};
+  scenarios::LoadOptions scenario_options{data_dir, &impl->services, config.simulation, {}};
+  if (!config.plugin_dir.empty() || !config.plugin_index.empty()) {
+    scenario_options.load_plugins =
+        [&config]() -> Result<std::shared_ptr<const plugins::PluginSet>> {
+      auto set = plugins::load(plugins::installedPluginOptions(
+          config.plugin_dir, config.plugin_index, config.plugins_enabled, config.plugins_disabled,
+          "scenario"));
+      if (!set) {
+        return set.error();
+      }
+      return std::shared_ptr<const plugins::PluginSet>(std::move(*set));
+    };
+  }
   auto buckets = scenarios::BucketManager::load(files.scenarios, scenario_options);
   if (buckets) {
     impl->buckets = std::move(*buckets);

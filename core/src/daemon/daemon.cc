@@ -77,6 +77,10 @@ agent::AgentConfig agentConfig(const config::Config& cfg, const scenarios::Simul
   ac.data_dir = cfg.config_paths.data_dir;
   ac.patterns_dir = patternsDir(cfg);
   ac.simulation = sim;
+  ac.plugin_dir = cfg.config_paths.plugin_dir;
+  ac.plugin_index = (fs::path(cfg.config_paths.config_dir) / "plugins" / "index.json").string();
+  ac.plugins_enabled = cfg.plugins.enabled;
+  ac.plugins_disabled = cfg.plugins.disabled;
   return ac;
 }
 

@@ -175,6 +175,13 @@ const cw_notification_vtable* Plugin::notification() const {
   return static_cast<const cw_notification_vtable*>(descriptor_->vtable);
 }
 
+const cw_scenario_vtable* Plugin::scenario() const {
+  if (descriptor_ == nullptr || descriptor_->kind != CW_KIND_SCENARIO) {
+    return nullptr;
+  }
+  return static_cast<const cw_scenario_vtable*>(descriptor_->vtable);
+}
+
 std::vector<std::string> Plugin::takeReports() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<std::string> out;
@@ -189,6 +196,15 @@ const Plugin* PluginSet::findSource(std::string_view source) const {
   for (const auto& p : plugins_) {
     const cw_acquisition_vtable* v = p->acquisition();
     if (v != nullptr && v->source != nullptr && source == v->source) {
+      return p.get();
+    }
+  }
+  return nullptr;
+}
+
+const Plugin* PluginSet::find(std::string_view id) const {
+  for (const auto& p : plugins_) {
+    if (p->entry().id == id) {
       return p.get();
     }
   }
@@ -492,6 +508,12 @@ Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options) {
             if (v->struct_size < sizeof(cw_notification_vtable) || v->create == nullptr ||
                 v->notify == nullptr || v->destroy == nullptr) {
               problems.push_back("notification table is incomplete");
+            }
+          } else if (d->kind == CW_KIND_SCENARIO) {
+            const auto* v = static_cast<const cw_scenario_vtable*>(d->vtable);
+            if (v->struct_size < sizeof(cw_scenario_vtable) || v->create == nullptr ||
+                v->pour == nullptr || v->destroy == nullptr) {
+              problems.push_back("scenario table is incomplete");
             }
           }
         }

@@ -3,11 +3,12 @@
 // blackholes (section 8), conditional and bayesian hooks (sections 9-10).
 #include "cw/core/scenarios/buckets.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "cw/core/expr/bindings.h"
+#include "cw/core/plugins/loader.h"
 #include "internal.h"
 #include "sha1.h"
 
@@ -36,7 +37,15 @@ float bayesUpdate(float p, float a, float b) { return a * p / (a * p + b * (1 - 
 } // namespace
 
 struct BucketManager::Impl {
+  /// The scenario plugins; declared first so that it outlives every instance of `scenarios`.
+  std::shared_ptr<const plugins::PluginSet> plugins;
   std::vector<std::unique_ptr<ScenarioState>> scenarios;
+  /// The event view given to scenario plugins, built once per pour() on first need; its key
+  /// and value arrays are reused across events (no allocation once they have grown).
+  cw_event_view view{};
+  std::vector<cw_kv> view_parsed;
+  std::vector<cw_kv> view_meta;
+  bool view_ready = false;
   Stats stats;
   std::function<void(const std::string&, const event::Event&)> recorder;
   std::function<TimePoint()> clock = nowUtc;
@@ -78,6 +87,51 @@ struct BucketManager::Impl {
         stats.underflows += idle ? 1 : 0;
         return idle;
       });
+    }
+  }
+
+  static void fillKv(const event::StrMap& map, std::vector<cw_kv>& out) {
+    out.clear();
+    for (const auto& e : map) {
+      out.push_back(
+          cw_kv{cw_str{e.key.data(), e.key.size()}, cw_str{e.value.data(), e.value.size()}});
+    }
+  }
+
+  /// The view of `evt` for scenario plugins (borrowing its strings) at time `t`, group `key`.
+  const cw_event_view* eventView(const event::Event& evt, TimePoint t, std::string_view key) {
+    if (!view_ready) {
+      view_ready = true;
+      fillKv(evt.parsed, view_parsed);
+      fillKv(evt.meta, view_meta);
+      view.struct_size = sizeof(cw_event_view);
+      view.raw = cw_str{evt.line.raw.data(), evt.line.raw.size()};
+      view.parsed = view_parsed.data();
+      view.parsed_count = view_parsed.size();
+      view.meta = view_meta.data();
+      view.meta_count = view_meta.size();
+    }
+    view.time_ns = t.unix_nanos;
+    view.group = cw_str{key.data(), key.size()};
+    return &view;
+  }
+
+  /// A scenario plugin failed (status or exception): counted, its reasons logged.
+  void pluginError(const Scenario& s, std::string_view what, cw_status status) {
+    ++stats.plugin_errors;
+    std::string why;
+    for (const std::string& r : s.plugin->takeReports()) {
+      why += (why.empty() ? "" : "; ") + r;
+    }
+    if (why.empty()) {
+      why = "status " + std::to_string(static_cast<int>(status));
+    }
+    if (stats.plugin_errors <= kLoggedErrors) {
+      spdlog::warn("Scenario plugin error scenario={} plugin={} {}: {}", s.name,
+                   s.plugin->entry().id, what, why);
+    } else {
+      spdlog::debug("Scenario plugin error scenario={} plugin={} {}: {}", s.name,
+                    s.plugin->entry().id, what, why);
     }
   }
 
@@ -194,6 +248,16 @@ struct BucketManager::Impl {
     b->credit_ns = s.capacity > 0 ? s.capacity * s.leakspeed : 0;
     b->last_refill = t;
     b->guillotines.assign(s.bayesian_conditions.size(), false);
+    if (s.type == BucketType::Plugin) {
+      cw_instance* instance = nullptr;
+      const cw_str config{s.plugin_config.data(), s.plugin_config.size()};
+      const cw_status status = s.plugin_vtable->create(config, &instance);
+      if (status != CW_OK || instance == nullptr) {
+        pluginError(s, "create", status);
+        return nullptr;
+      }
+      b->plugin = std::make_unique<detail::PluginInstance>(s.plugin_vtable, instance);
+    }
     Bucket* raw = b.get();
     st.buckets.emplace(raw->key, std::move(b));
     return raw;
@@ -254,6 +318,9 @@ struct BucketManager::Impl {
     }
     if (b == nullptr) {
       b = createBucket(st, key, evt.expect_mode, *t);
+      if (b == nullptr) {
+        return;  // the plugin could not create the group's instance: counted, event dropped
+      }
     }
 
     // a. pour hooks: type, distinct, cancel_on.
@@ -293,6 +360,22 @@ struct BucketManager::Impl {
       }
     }
 
+    // Plugin: the instance decides; a failed pour drops the event for this group.
+    bool plugin_overflow = false;
+    if (s.type == BucketType::Plugin) {
+      int flag = 0;
+      const cw_status status =
+          s.plugin_vtable->pour(b->plugin->instance, eventView(evt, *t, key), &flag);
+      if (status != CW_OK) {
+        pluginError(s, "pour", status);
+        if (b->total_count == 0) {
+          removeBucket(st, b);  // nothing poured: no empty group left behind
+        }
+        return;
+      }
+      plugin_overflow = flag != 0;
+    }
+
     // b. count.
     ++b->total_count;
     if (b->first_ts.isZero()) {
@@ -301,8 +384,8 @@ struct BucketManager::Impl {
     b->last_ts = *t;
 
     // c. limiter; conditional buckets never overflow here.
-    bool overflowed = false;
-    if (s.capacity != -1 && s.type != BucketType::Conditional) {
+    bool overflowed = plugin_overflow;
+    if (s.capacity != -1 && s.type != BucketType::Conditional && s.type != BucketType::Plugin) {
       overflowed = !takeToken(s, *b, *t);
     }
     b->queue.push_back(queuedCopy(evt));
@@ -376,11 +459,13 @@ BucketManager& BucketManager::operator=(BucketManager&&) noexcept = default;
 
 Result<BucketManager> BucketManager::load(const std::vector<ScenarioFile>& files,
                                           const LoadOptions& options) {
-  auto specs = detail::loadScenarios(files, options);
+  std::shared_ptr<const plugins::PluginSet> plugins;
+  auto specs = detail::loadScenarios(files, options, plugins);
   if (!specs.ok()) {
     return specs.error();
   }
   BucketManager m;
+  m.impl_->plugins = std::move(plugins);
   for (Scenario& s : specs.value()) {
     auto st = std::make_unique<ScenarioState>();
     st->spec = std::move(s);
@@ -395,6 +480,7 @@ void BucketManager::pour(const event::Event& evt, std::vector<event::Event>& out
   // Expressions take a mutable Event (SetMeta); scenario expressions are not expected to
   // write, and the event is not reused by us after this call.
   im.queued_copy.reset();  // a copy is shared within one pour() only
+  im.view_ready = false;   // so is the plugins' event view
   Value evt_value = expr::eventValue(const_cast<event::Event&>(evt));
   const Value vars1[] = {evt_value};
   std::optional<TimePoint> time_cache;

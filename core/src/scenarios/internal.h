@@ -19,12 +19,13 @@
 #include "cw/core/event/event.h"
 #include "cw/core/expr/expr.h"
 #include "cw/core/scenarios/buckets.h"
+#include "cw/sdk/abi.h"
 
 // Internals shared by the loader, the pour loop, overflow rendering and the host bindings of
 // `queue` and `leaky`. Not installed: include only from core/src/scenarios/.
 namespace cw::core::scenarios::detail {
 
-enum class BucketType { Leaky, Trigger, Counter, Conditional, Bayesian };
+enum class BucketType { Leaky, Trigger, Counter, Conditional, Bayesian, Plugin };
 
 const char* bucketTypeName(BucketType t);
 
@@ -67,11 +68,31 @@ struct Scenario {
   float bayesian_prior = 0;
   float bayesian_threshold = 0;
   std::vector<BayesianCondition> bayesian_conditions;
+  /// type plugin: the plugin (owned by the manager's PluginSet), its table and `config:` YAML.
+  const plugins::Plugin* plugin = nullptr;
+  const cw_scenario_vtable* plugin_vtable = nullptr;
+  std::string plugin_config;
 };
 
-/// Parses every file into scenarios (load order), listing every problem in one Error.
+/// One plugin instance (a group of a `type: plugin` scenario); destroyed with its bucket.
+struct PluginInstance {
+  const cw_scenario_vtable* vtable = nullptr;
+  cw_instance* instance = nullptr;
+  PluginInstance(const cw_scenario_vtable* v, cw_instance* i) : vtable(v), instance(i) {}
+  ~PluginInstance() {
+    if (instance != nullptr) {
+      vtable->destroy(instance);
+    }
+  }
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+};
+
+/// Parses every file into scenarios (load order), listing every problem in one Error. The
+/// scenario plugins, when a `type: plugin` document needs them, are loaded into `plugins`.
 Result<std::vector<Scenario>> loadScenarios(const std::vector<ScenarioFile>& files,
-                                            const LoadOptions& options);
+                                            const LoadOptions& options,
+                                            std::shared_ptr<const plugins::PluginSet>& plugins);
 
 /// Transparent hashing so buckets are found by a borrowed groupby key without a copy.
 struct StringHash {
@@ -101,6 +122,7 @@ struct Bucket {
   std::unordered_set<std::string, StringHash, std::equal_to<>> seen;  ///< distinct values
   std::vector<bool> guillotines;                                      ///< bayesian, per condition
   std::optional<TimePoint> deadline;  ///< wall-clock expiry (section 7)
+  std::unique_ptr<PluginInstance> plugin;  ///< type plugin: this group's instance
 };
 
 /// Host types giving expressions `queue` (Queue, L, GetQueue()) and `leaky` (bucket state).

@@ -2,6 +2,11 @@
 // Scenario files -> Scenario specs (scenarios.md sections 1-3). Decoding is strict like the
 // upstream YAML decoder: an unknown or repeated key, or a value of the wrong YAML type, is an
 // error naming the file and line. Every problem is collected before failing.
+#include "cw/core/plugins/loader.h"
+
+#include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -10,9 +15,6 @@
 #include <set>
 #include <sstream>
 
-#include <spdlog/spdlog.h>
-#include <yaml-cpp/yaml.h>
-
 #include "cw/core/common/file.h"
 #include "cw/core/expr/services.h"
 #include "internal.h"
@@ -20,13 +22,40 @@
 namespace cw::core::scenarios::detail {
 namespace {
 
-constexpr std::string_view kScenarioKeys[] = {
-    "format",    "author",         "description",  "references",      "type",
-    "name",      "capacity",       "leakspeed",    "duration",        "filter",
-    "groupby",   "distinct",       "debug",        "labels",          "blackhole",
-    "reprocess", "cache_size",     "profiling",    "overflow_filter", "condition",
-    "bayesian_prior", "bayesian_threshold", "bayesian_conditions", "scope", "data",
-    "cancel_on", "version",        "simulated"};
+constexpr std::string_view kScenarioKeys[] = {"format",
+                                              "author",
+                                              "description",
+                                              "references",
+                                              "type",
+                                              "name",
+                                              "capacity",
+                                              "leakspeed",
+                                              "duration",
+                                              "filter",
+                                              "groupby",
+                                              "distinct",
+                                              "debug",
+                                              "labels",
+                                              "blackhole",
+                                              "reprocess",
+                                              "cache_size",
+                                              "profiling",
+                                              "overflow_filter",
+                                              "condition",
+                                              "bayesian_prior",
+                                              "bayesian_threshold",
+                                              "bayesian_conditions",
+                                              "scope",
+                                              "data",
+                                              "cancel_on",
+                                              "version",
+                                              "simulated",
+                                              "plugin",
+                                              "config"};
+
+/// Events a `type: plugin` group keeps for its alert without cache_size (the alert's events
+/// and sources come from them; events_count counts every event poured).
+constexpr int kPluginDefaultQueue = 20;
 
 constexpr std::string_view kScopeKeys[] = {"type", "expression"};
 constexpr std::string_view kBayesKeys[] = {"condition", "prob_given_evil", "prob_given_benign",
@@ -168,11 +197,46 @@ std::optional<std::vector<long>> parseVersion(std::string_view v) {
   return out;
 }
 
+/// The scenario plugins, loaded on first need (only a `type: plugin` document asks).
+class PluginAccess {
+ public:
+  PluginAccess(const LoadOptions& options, std::shared_ptr<const plugins::PluginSet>& set)
+      : options_(options), set_(set) {}
+  /// The set, or nullptr with `why` set (the full loader error the first time only).
+  const plugins::PluginSet* get(std::string& why) {
+    if (!tried_) {
+      tried_ = true;
+      if (!options_.load_plugins) {
+        error_ = "no scenario plugins are available here";
+      } else if (auto r = options_.load_plugins(); !r) {
+        error_ = r.error().message;
+      } else {
+        set_ = std::move(*r);
+      }
+      if (!error_.empty()) {
+        why = error_;
+        return nullptr;
+      }
+    }
+    if (!set_) {
+      why = "the scenario plugins could not be loaded (see above)";
+    }
+    return set_.get();
+  }
+
+ private:
+  const LoadOptions& options_;
+  std::shared_ptr<const plugins::PluginSet>& set_;
+  bool tried_ = false;
+  std::string error_;
+};
+
 /// Strict decoding of one document into a Scenario.
 class DocumentLoader {
  public:
-  DocumentLoader(const ScenarioFile& file, const LoadOptions& options, Problems& problems)
-      : file_(file), options_(options), problems_(problems) {}
+  DocumentLoader(const ScenarioFile& file, const LoadOptions& options, Problems& problems,
+                 PluginAccess& plugins)
+      : file_(file), options_(options), problems_(problems), plugins_(plugins) {}
 
   /// Returns nullopt on error (problems recorded) or when the document is skipped.
   std::optional<Scenario> load(const YAML::Node& doc) {
@@ -726,10 +790,93 @@ class DocumentLoader {
       if (s.capacity != -1) {
         error("capacity", "bayesian bucket must have capacity -1");
       }
+    } else if (type == "plugin") {
+      s.type = BucketType::Plugin;
+      if (has_capacity && s.capacity != 0) {
+        error("capacity", "not used by type plugin (the plugin decides when to overflow)");
+      }
+      if (has_leakspeed) {
+        error("leakspeed", "not used by type plugin (duration is a group's idle timeout)");
+      }
+      if (!has_duration) {
+        error("duration", "duration can't be empty for type plugin (a group's idle timeout)");
+      } else if (s.duration <= 0) {
+        error("duration", "bad duration for type plugin");
+      }
+      for (std::string_view key :
+           {"condition", "bayesian_conditions", "bayesian_prior", "bayesian_threshold"}) {
+        if (has(key)) {
+          error(key, "not used by type plugin");
+        }
+      }
+      loadPlugin(s);
     } else {
       error("type", "unknown bucket type '" + type + "'");
     }
+    if (type != "plugin") {
+      for (std::string_view key : {"plugin", "config"}) {
+        if (has(key)) {
+          error(key, "only for type plugin");
+        }
+      }
+    }
     (void)has_capacity;
+  }
+
+  /// `plugin:` and `config:` of a `type: plugin` document: the plugin must be an enabled
+  /// scenario plugin, and must accept the configuration (one instance is created and destroyed
+  /// now, so that a bad configuration is a load error, not a runtime one).
+  void loadPlugin(Scenario& s) {
+    const std::string id = str("plugin");
+    if (id.empty()) {
+      error("plugin", "type plugin needs 'plugin: <author/name>', the id of a scenario plugin");
+      return;
+    }
+    const YAML::Node* c = field("config");
+    if (c != nullptr && !c->IsNull()) {
+      if (!c->IsMap()) {
+        error("config", std::string("expected a mapping, got ") + yamlKind(*c));
+        return;
+      }
+      YAML::Emitter emitter;
+      emitter << *c;
+      s.plugin_config = emitter.c_str();
+    }
+    std::string why;
+    const plugins::PluginSet* set = plugins_.get(why);
+    if (set == nullptr) {
+      error("plugin", "cannot use plugin '" + id + "': " + why);
+      return;
+    }
+    const plugins::Plugin* plugin = set->find(id);
+    if (plugin == nullptr || plugin->scenario() == nullptr) {
+      std::string available;
+      for (const auto& p : set->plugins()) {
+        if (p->scenario() != nullptr) {
+          available += (available.empty() ? "" : ", ") + p->entry().id;
+        }
+      }
+      error("plugin", "no enabled scenario plugin '" + id +
+                          "' (available: " + (available.empty() ? "none" : available) + ")");
+      return;
+    }
+    cw_instance* instance = nullptr;
+    const cw_status status = plugin->scenario()->create(
+        cw_str{s.plugin_config.data(), s.plugin_config.size()}, &instance);
+    std::vector<std::string> reports = plugin->takeReports();
+    if (status != CW_OK || instance == nullptr) {
+      if (reports.empty()) {
+        reports.push_back("the plugin refused the configuration");
+      }
+      const YAML::Node* where = c != nullptr ? c : field("plugin");
+      for (const std::string& r : reports) {
+        problems_.add(file_.path, lineOf(*where), label_ + ": plugin '" + id + "': " + r);
+      }
+      return;
+    }
+    plugin->scenario()->destroy(instance);
+    s.plugin = plugin;
+    s.plugin_vtable = plugin->scenario();
   }
 
   /// Derived values: lifetime (section 7) and queue bound (section 5).
@@ -748,6 +895,10 @@ class DocumentLoader {
       case BucketType::Trigger:
         s.lifetime = 0;
         break;
+      case BucketType::Plugin:
+        s.lifetime = s.duration;
+        s.queue_bound = (s.cache_size > 0 ? s.cache_size : kPluginDefaultQueue) - 1;
+        return;
     }
     bool bounded_by_cache = (s.cache_size > 0 && s.cache_size <= s.capacity) ||
                             (s.capacity == -1 && s.cache_size > 0);
@@ -761,6 +912,7 @@ class DocumentLoader {
   const ScenarioFile& file_;
   const LoadOptions& options_;
   Problems& problems_;
+  PluginAccess& plugins_;
   std::vector<std::pair<std::string, YAML::Node>> fields_;
   std::string label_ = "scenario";
   int doc_line_ = 1;
@@ -782,12 +934,16 @@ const char* bucketTypeName(BucketType t) {
       return "conditional";
     case BucketType::Bayesian:
       return "bayesian";
+    case BucketType::Plugin:
+      return "plugin";
   }
   return "leaky";
 }
 
 Result<std::vector<Scenario>> loadScenarios(const std::vector<ScenarioFile>& files,
-                                            const LoadOptions& options) {
+                                            const LoadOptions& options,
+                                            std::shared_ptr<const plugins::PluginSet>& plugins) {
+  PluginAccess access(options, plugins);
   if (options.services == nullptr) {
     return makeError(ErrorCode::Config, "scenarios: LoadOptions.services is required");
   }
@@ -811,7 +967,7 @@ Result<std::vector<Scenario>> loadScenarios(const std::vector<ScenarioFile>& fil
       if (doc.IsNull()) {
         continue;
       }
-      DocumentLoader loader(file, options, problems);
+      DocumentLoader loader(file, options, problems, access);
       try {
         if (auto s = loader.load(doc)) {
           out.push_back(std::move(*s));

@@ -239,3 +239,33 @@ TEST_CASE("hub index plugins are loaded from the hub, uninstalled ones skipped",
               d.file("good") + " and " + hub + "/plugins/fixture/cw-fixture-good.so");
   }
 }
+
+TEST_CASE("a scenario plugin gives its checked table", "[plugins][loader][scenario]") {
+  Fixture f{"test/count", "scenario_count", "scenario", "1.0", ""};
+  PluginDir d({f});
+  auto r = pl::load(d.options());
+  REQUIRE(r.ok());
+  REQUIRE(r.value()->plugins().size() == 1);
+  const pl::Plugin& p = *r.value()->plugins().front();
+  REQUIRE(p.scenario() != nullptr);
+  CHECK(p.scenario()->struct_size == sizeof(cw_scenario_vtable));
+  CHECK(p.notification() == nullptr);
+  CHECK(p.acquisition() == nullptr);
+  CHECK(r.value()->find("test/count") == &p);
+  CHECK(r.value()->find("test/other") == nullptr);
+}
+
+TEST_CASE("a scenario table without pour is refused", "[plugins][loader][scenario]") {
+  Fixture f{"test/incomplete", "scenario_incomplete", "scenario", "1.0", ""};
+  PluginDir d({f});
+  CHECK(loadError(d.options()) == "plugins: 1 broken, so none is loaded:\n  " +
+                                      d.file("scenario_incomplete") +
+                                      " (test/incomplete): scenario table is incomplete");
+}
+
+TEST_CASE("an acquisition plugin has no scenario table", "[plugins][loader][scenario]") {
+  PluginDir d({fx("fixture/good", "good")});
+  auto r = pl::load(d.options());
+  REQUIRE(r.ok());
+  CHECK(r.value()->plugins().front()->scenario() == nullptr);
+}

@@ -191,8 +191,8 @@ typedef struct cw_acquisition_vtable {
 } cw_acquisition_vtable;
 
 /* ------------------------------------------------------------------------------------------ */
-/* Other kinds: declared with their minimal operations. The host calls notification plugins; */
-/* parser, scenario and bouncer plugins are not called yet.                                   */
+/* Other kinds: declared with their minimal operations. The host calls scenario and          */
+/* notification plugins; parser and bouncer plugins are not called yet.                       */
 /* ------------------------------------------------------------------------------------------ */
 
 /** A key/value pair of an event; both borrowed. */
@@ -209,7 +209,11 @@ typedef struct cw_event_view {
   size_t parsed_count;  /**< entries in `parsed` */
   const cw_kv* meta;    /**< evt.Meta entries; borrowed array of `meta_count` */
   size_t meta_count;    /**< entries in `meta` */
-  int64_t time_ns;      /**< evt.Time, ns since the epoch */
+  int64_t time_ns;      /**< the event's time, ns since the epoch: for a scenario, the time its
+                             buckets use (the log's own time in replay, the clock when live) */
+  cw_str group;         /**< scenario plugins: the value of the scenario's `groupby` for this
+                             event ("" without groupby); borrowed. Absent from views of hosts
+                             older than this field: read it with CW_HAS_FIELD */
 } cw_event_view;
 
 /** Where a parser writes its results; owned by the host, valid during `process`. */
@@ -235,14 +239,39 @@ typedef struct cw_parser_vtable {
   void (*destroy)(cw_instance* instance);
 } cw_parser_vtable;
 
-/** Scenario plugin: custom bucket logic fed event by event. */
+/**
+ * Scenario plugin: custom bucket logic fed event by event. A scenario file of `type: plugin`
+ * names the plugin (`plugin: author/name`) and gives it its `config:` mapping.
+ *
+ * Instances: the host creates one instance per group of the scenario (per `groupby` value, or a
+ * single group without groupby), lazily, when the group's first matching event arrives. It
+ * destroys the instance when the group overflows (the next event of the group starts a new
+ * one), when the group received no event for the scenario's `duration` (the idle timeout), and
+ * when the scenarios are unloaded (shutdown, SIGHUP reload). At load time the host also creates
+ * and destroys one instance to check the configuration.
+ *
+ * Threads: calls on one instance are never concurrent (create, pour..., destroy, in that order,
+ * from one host thread at a time). Different instances of a plugin may be called from different
+ * threads at the same time (e.g. the reloaded scenarios being checked while the old ones still
+ * run), so state shared between instances (globals, statics) must be thread-safe.
+ *
+ * Errors: a pour that returns anything but CW_OK is counted by the host and the event is
+ * dropped for that group (not counted in the alert); the reason reported through
+ * cw_host_api::report is logged. The process goes on.
+ */
 typedef struct cw_scenario_vtable {
   uint32_t struct_size; /**< sizeof(cw_scenario_vtable) of the plugin */
-  /** Creates an instance from its YAML configuration (borrowed). */
+  /**
+   * Creates an instance from its YAML configuration (the scenario's `config:` mapping as YAML
+   * text, "" when absent; borrowed). Reports every problem through host->report and returns
+   * CW_INVALID, or stores a new instance in `*out`.
+   */
   cw_status (*create)(cw_str yaml, cw_instance** out);
   /**
-   * Pours one event (borrowed). Returns CW_OK and sets `*overflow` to 1 when the event makes
-   * the scenario overflow (the host then raises an alert for `event`'s source).
+   * Pours one event (borrowed, valid during the call only) that passed the scenario's filter.
+   * Returns CW_OK and sets `*overflow` to 1 when the event makes the group overflow (the host
+   * then raises the scenario's alert for the events poured into this group), else leaves it 0.
+   * Any other status: the event is dropped for this group and counted as a plugin error.
    */
   cw_status (*pour)(cw_instance* instance, const cw_event_view* event, int* overflow);
   /** Frees the instance. */

@@ -25,6 +25,15 @@
 /// };
 /// CW_NOTIFICATION_PLUGIN(MyNotifier, "me/mynotifier", "1.0")
 /// @endcode
+/// and a scenario plugin (one instance per group of the scenario):
+/// @code
+/// class MyScenario : public cw::sdk::Scenario {
+///  public:
+///   static std::unique_ptr<MyScenario> create(std::string_view yaml, cw::sdk::Errors& errors);
+///   bool pour(const cw::sdk::EventView& event) override;  // true: the group overflows
+/// };
+/// CW_SCENARIO_PLUGIN(MyScenario, "me/myscenario", "1.0")
+/// @endcode
 #pragma once
 
 #include <atomic>
@@ -142,6 +151,69 @@ class Notifier {
   /// at a time, never concurrently for the same instance; it may block (the host calls it on a
   /// thread of its own), but should bound its wait with a timeout.
   virtual bool notify(std::string_view message, std::string& error) = 0;
+};
+
+/// Read-only view of one event given to a scenario plugin (wraps a borrowed cw_event_view):
+/// valid during Scenario::pour() only; copy what you keep.
+class EventView {
+ public:
+  /// Wraps the host's view (borrowed).
+  explicit EventView(const cw_event_view* view) : view_(view) {}
+  /// Line.Raw.
+  std::string_view raw() const { return fromC(view_->raw); }
+  /// evt.Parsed[key], "" when absent.
+  std::string_view parsed(std::string_view key) const {
+    return lookup(view_->parsed, view_->parsed_count, key);
+  }
+  /// evt.Meta[key], "" when absent.
+  std::string_view meta(std::string_view key) const {
+    return lookup(view_->meta, view_->meta_count, key);
+  }
+  /// True when evt.Meta has `key` (possibly with an empty value).
+  bool hasMeta(std::string_view key) const {
+    for (std::size_t i = 0; i < view_->meta_count; ++i) {
+      if (fromC(view_->meta[i].key) == key) {
+        return true;
+      }
+    }
+    return false;
+  }
+  /// The event's time in ns since the epoch, as the scenario's buckets see it (the log's time
+  /// in replay, the clock when live).
+  std::int64_t timeNs() const { return view_->time_ns; }
+  /// The scenario's groupby value for this event ("" without groupby, or from an older host).
+  std::string_view group() const {
+    return CW_HAS_FIELD(view_, cw_event_view, group) ? fromC(view_->group) : std::string_view();
+  }
+  /// The underlying C view.
+  const cw_event_view* c() const { return view_; }
+
+ private:
+  static std::string_view lookup(const cw_kv* kv, std::size_t n, std::string_view key) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (fromC(kv[i].key) == key) {
+        return fromC(kv[i].value);
+      }
+    }
+    return {};
+  }
+  const cw_event_view* view_;
+};
+
+/// Base class of a scenario plugin's instance: the custom logic of one group (one `groupby`
+/// value) of a `type: plugin` scenario. A subclass also provides
+/// `static std::unique_ptr<Subclass> create(std::string_view yaml, Errors&)`: `yaml` is the
+/// scenario's `config:` mapping as YAML text ("" when absent), valid during create() only; it
+/// returns nullptr after filling `errors` when the configuration is wrong. The host calls one
+/// instance from one thread at a time; state shared between instances must be thread-safe.
+class Scenario {
+ public:
+  virtual ~Scenario() = default;
+  /// Takes one event of the group that passed the scenario's filter. Returns true when it makes
+  /// the group overflow (the host raises the alert, then destroys this instance). Throwing: the
+  /// event is dropped for this group and the host counts a plugin error (the message is
+  /// reported); the instance stays.
+  virtual bool pour(const EventView& event) = 0;
 };
 
 namespace detail {
@@ -268,6 +340,48 @@ struct NotificationTrampolines {
   }
 };
 
+template <class S>
+struct ScenarioTrampolines {
+  static Scenario* self(cw_instance* i) { return reinterpret_cast<Scenario*>(i); }
+  static cw_status create(cw_str yaml, cw_instance** out) noexcept {
+    try {
+      Errors errors;
+      std::unique_ptr<S> scenario = S::create(fromC(yaml), errors);
+      if (!scenario || !errors.empty()) {
+        for (const std::string& e : errors) {
+          Host::report(e);
+        }
+        if (errors.empty()) {
+          Host::report("the scenario could not be created");
+        }
+        return CW_INVALID;
+      }
+      *out = reinterpret_cast<cw_instance*>(static_cast<Scenario*>(scenario.release()));
+      return CW_OK;
+    } catch (...) {
+      reportException("create");
+      return CW_ERROR;
+    }
+  }
+  static cw_status pour(cw_instance* i, const cw_event_view* event, int* overflow) noexcept {
+    try {
+      *overflow = self(i)->pour(EventView(event)) ? 1 : 0;
+      return CW_OK;
+    } catch (...) {
+      *overflow = 0;
+      reportException("pour");
+      return CW_ERROR;
+    }
+  }
+  static void destroy(cw_instance* i) noexcept {
+    try {
+      delete self(i);
+    } catch (...) {
+      Host::log(CW_LOG_ERROR, "Exception while destroying a scenario");
+    }
+  }
+};
+
 /// Runs `init` (any callable returning a descriptor) with exceptions reported to the host.
 template <class F>
 const cw_plugin_descriptor* guardedEntry(const cw_host_api* host, F&& init) noexcept {
@@ -321,7 +435,33 @@ const cw_plugin_descriptor* notificationDescriptor(const char* id, const char* v
   return &descriptor;
 }
 
+/// Builds the scenario descriptor for scenario class `S`.
+template <class S>
+const cw_plugin_descriptor* scenarioDescriptor(const char* id, const char* version) {
+  using T = detail::ScenarioTrampolines<S>;
+  static const cw_scenario_vtable vtable{sizeof(cw_scenario_vtable), &T::create, &T::pour,
+                                         &T::destroy};
+  static const cw_plugin_descriptor descriptor{sizeof(cw_plugin_descriptor),
+                                               CW_ABI_MAJOR,
+                                               CW_ABI_MINOR,
+                                               CW_KIND_SCENARIO,
+                                               id,
+                                               version,
+                                               &vtable};
+  return &descriptor;
+}
+
 }  // namespace cw::sdk
+
+/// Defines the plugin's entry point for scenario class `ScenarioClass` (a cw::sdk::Scenario):
+/// plugin `id` ("author/name" as in the index; what a scenario's `plugin:` names) and
+/// `version`. Use once per shared object, at global scope.
+#define CW_SCENARIO_PLUGIN(ScenarioClass, id, version)                                   \
+  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry(               \
+      const cw_host_api* host) {                                                         \
+    return ::cw::sdk::detail::guardedEntry(                                              \
+        host, [] { return ::cw::sdk::scenarioDescriptor<ScenarioClass>(id, version); }); \
+  }
 
 /// Defines the plugin's entry point for notifier class `NotifierClass` (a cw::sdk::Notifier):
 /// plugin `id` ("author/name" as in the index; what a notification file's `type:` names) and

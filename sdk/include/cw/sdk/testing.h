@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// @file testing.h
 /// @brief Fakes to unit-test a plugin without Crowdwall: a host that records logs and
-/// reports, a line sink that stores lines, a driver for an acquisition source and one for a
-/// notification.
+/// reports, a line sink that stores lines, a driver for an acquisition source, one for a
+/// notification and one for a scenario (with TestEvent to build the events it pours).
 ///
 /// Link the plugin's sources into the test executable and call its `cw_plugin_entry` with
 /// FakeHost::api(), or load the built shared object yourself. Thread-safe where the ABI
@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -215,6 +216,91 @@ class NotifierDriver {
 
  private:
   const cw_notification_vtable* vtable_;
+  cw_instance* instance_ = nullptr;
+};
+
+/// An event for a scenario plugin, built by a test: owns its strings and gives the
+/// cw_event_view the host would pass (Line.Raw, Parsed, Meta, time, group).
+class TestEvent {
+ public:
+  /// An event at `time_ns` (ns since the epoch) of group `group` with line `raw`.
+  explicit TestEvent(std::int64_t time_ns = 0, std::string group = "", std::string raw = "")
+      : raw_(std::move(raw)), group_(std::move(group)), time_ns_(time_ns) {}
+  /// Adds evt.Meta[key] = value; returns *this to chain.
+  TestEvent& meta(std::string key, std::string value) {
+    add(meta_, std::move(key), std::move(value));
+    return *this;
+  }
+  /// Adds evt.Parsed[key] = value; returns *this to chain.
+  TestEvent& parsed(std::string key, std::string value) {
+    add(parsed_, std::move(key), std::move(value));
+    return *this;
+  }
+  /// The view of this event, valid while this object lives and is not changed.
+  const cw_event_view* view() {
+    view_.struct_size = sizeof(cw_event_view);
+    view_.raw = cw_str{raw_.data(), raw_.size()};
+    view_.parsed = parsed_.kv.data();
+    view_.parsed_count = parsed_.kv.size();
+    view_.meta = meta_.kv.data();
+    view_.meta_count = meta_.kv.size();
+    view_.time_ns = time_ns_;
+    view_.group = cw_str{group_.data(), group_.size()};
+    return &view_;
+  }
+
+ private:
+  struct Pairs {
+    std::deque<std::string> text;  // stable addresses
+    std::vector<cw_kv> kv;
+  };
+  static void add(Pairs& p, std::string key, std::string value) {
+    const std::string& k = p.text.emplace_back(std::move(key));
+    const std::string& v = p.text.emplace_back(std::move(value));
+    p.kv.push_back(cw_kv{cw_str{k.data(), k.size()}, cw_str{v.data(), v.size()}});
+  }
+  std::string raw_;
+  std::string group_;
+  std::int64_t time_ns_;
+  Pairs parsed_;
+  Pairs meta_;
+  cw_event_view view_{};
+};
+
+/// Drives one instance of a scenario descriptor (one group of a scenario, as the host would):
+/// create, pour, destroy.
+class ScenarioDriver {
+ public:
+  /// `descriptor` is what the plugin's entry returned (must be a scenario plugin).
+  explicit ScenarioDriver(const cw_plugin_descriptor* descriptor)
+      : vtable_(static_cast<const cw_scenario_vtable*>(descriptor->vtable)) {}
+  ScenarioDriver(const ScenarioDriver&) = delete;
+  ScenarioDriver& operator=(const ScenarioDriver&) = delete;
+  ~ScenarioDriver() { destroy(); }
+
+  /// Creates the instance from its `config:` YAML; the status of the plugin's create.
+  cw_status create(std::string_view yaml) {
+    destroy();
+    return vtable_->create(cw_str{yaml.data(), yaml.size()}, &instance_);
+  }
+  /// Pours one event into the created instance; the status of the plugin's pour, and in
+  /// `overflow` whether the event made it overflow.
+  cw_status pour(TestEvent& event, bool& overflow) {
+    int flag = 0;
+    const cw_status status = vtable_->pour(instance_, event.view(), &flag);
+    overflow = flag != 0;
+    return status;
+  }
+  /// Frees the instance.
+  void destroy() {
+    if (instance_ != nullptr) {
+      vtable_->destroy(instance_);
+      instance_ = nullptr;
+    }
+  }
+
+ private:
+  const cw_scenario_vtable* vtable_;
   cw_instance* instance_ = nullptr;
 };
 

@@ -79,6 +79,8 @@ class PluginSet {
   const Plugin* findSource(std::string_view source) const;
   /// The acquisition plugin reading DSN scheme `scheme`, or nullptr.
   const Plugin* findDsnScheme(std::string_view scheme) const;
+  /// The loaded plugin of id `id`, or nullptr.
+  const Plugin* find(std::string_view id) const;
 
  private:
   friend Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options);
@@ -101,6 +103,8 @@ class Plugin {
   const cw_acquisition_vtable* acquisition() const;
   /// The notification table, nullptr for other kinds.
   const cw_notification_vtable* notification() const;
+  /// The scenario table (checked complete at load), nullptr for other kinds.
+  const cw_scenario_vtable* scenario() const;
   /// Errors the plugin reported (cw_host_api::report) since the last call; clears them.
   std::vector<std::string> takeReports() const;
 

@@ -13,6 +13,10 @@
 namespace cw::core::expr {
 class Services;
 }
+namespace cw::core::plugins {
+class Plugin;
+class PluginSet;
+}  // namespace cw::core::plugins
 
 // Leaky-bucket scenarios (shared/docs/contract/scenarios.md): parsed events are poured into
 // buckets partitioned by groupby; a bucket that overflows becomes an OVFLW Event carrying the
@@ -36,6 +40,10 @@ struct LoadOptions {
   std::string data_dir;
   expr::Services* services = nullptr;  ///< required
   Simulation simulation;
+  /// Loads the scenario plugins; called once, only when a document is of `type: plugin`
+  /// (unset: such a document is an error). The manager keeps the set alive as long as any
+  /// instance of its plugins.
+  std::function<Result<std::shared_ptr<const plugins::PluginSet>>()> load_plugins;
 };
 
 struct Stats {
@@ -44,6 +52,9 @@ struct Stats {
   std::uint64_t underflows = 0;   ///< buckets that expired without alert
   std::uint64_t blackholed = 0;   ///< overflows suppressed by blackhole
   std::uint64_t errors = 0;       ///< runtime expression errors while pouring
+  /// `type: plugin` scenarios: pours (or instance creations) that failed, the plugin threw or
+  /// returned an error; the event was dropped for that group
+  std::uint64_t plugin_errors = 0;
 };
 
 /// All loaded scenarios and their live buckets.
