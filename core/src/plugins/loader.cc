@@ -144,6 +144,12 @@ struct Plugin::Impl {
   static void report(void* ctx, cw_str message) {
     auto* self = static_cast<Impl*>(ctx);
     std::lock_guard<std::mutex> lock(self->mu);
+    // Reports are taken after a failed call; a plugin that also reports on success would grow
+    // the list without end, so only the latest kReportsKept stay.
+    constexpr std::size_t kReportsKept = 64;
+    if (self->reports.size() >= kReportsKept) {
+      self->reports.erase(self->reports.begin());
+    }
     self->reports.emplace_back(message.data == nullptr ? "" : message.data, message.size);
   }
 };

@@ -85,7 +85,8 @@ typedef struct cw_host_api {
   void (*log)(void* host_ctx, cw_log_level level, cw_str message);
   /**
    * Reports one error (borrowed message) about the call in progress: a configuration
-   * problem, why the entry point failed. Call once per problem; the host lists them all.
+   * problem, why the entry point failed. Call once per problem; the host lists them all
+   * (the latest 64 of a plugin that reports without failing).
    */
   void (*report)(void* host_ctx, cw_str message);
 } cw_host_api;
