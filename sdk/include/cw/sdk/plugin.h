@@ -25,6 +25,15 @@
 /// };
 /// CW_NOTIFICATION_PLUGIN(MyNotifier, "me/mynotifier", "1.0")
 /// @endcode
+/// and a parser plugin (one instance per parser node naming it):
+/// @code
+/// class MyParser : public cw::sdk::Parser {
+///  public:
+///   static std::unique_ptr<MyParser> create(std::string_view yaml, cw::sdk::Errors& errors);
+///   bool process(const cw::sdk::EventView& event, cw::sdk::EventWriter& out) override;
+/// };
+/// CW_PARSER_PLUGIN(MyParser, "me/myparser", "1.0")
+/// @endcode
 #pragma once
 
 #include <atomic>
@@ -140,6 +149,88 @@ class Notifier {
   /// concurrently for the same instance; it may block (the host calls it on a thread of its
   /// own), but should bound its wait with a timeout.
   virtual bool notify(std::string_view alert_json, std::string& error) = 0;
+};
+
+/// Read-only view of the event given to Parser::process: Line.Raw, evt.Parsed, evt.Meta and
+/// evt.Time. Everything it returns is borrowed: valid during the process() call only.
+class EventView {
+ public:
+  /// Wraps the host's view (borrowed).
+  explicit EventView(const cw_event_view* view) : view_(view) {}
+  /// Line.Raw.
+  std::string_view raw() const { return fromC(view_->raw); }
+  /// evt.Time in nanoseconds since the Unix epoch.
+  std::int64_t timeNs() const { return view_->time_ns; }
+  /// Number of evt.Parsed entries.
+  std::size_t parsedCount() const { return view_->parsed_count; }
+  /// Key of the evt.Parsed entry `i` (< parsedCount()).
+  std::string_view parsedKey(std::size_t i) const { return fromC(view_->parsed[i].key); }
+  /// Value of the evt.Parsed entry `i` (< parsedCount()).
+  std::string_view parsedValue(std::size_t i) const { return fromC(view_->parsed[i].value); }
+  /// evt.Parsed[key]; nullptr when absent (an empty value is present).
+  const cw_kv* findParsed(std::string_view key) const {
+    return find(view_->parsed, view_->parsed_count, key);
+  }
+  /// evt.Parsed[key], "" when absent.
+  std::string_view parsed(std::string_view key) const {
+    const cw_kv* kv = findParsed(key);
+    return kv == nullptr ? std::string_view() : fromC(kv->value);
+  }
+  /// Number of evt.Meta entries.
+  std::size_t metaCount() const { return view_->meta_count; }
+  /// Key of the evt.Meta entry `i` (< metaCount()).
+  std::string_view metaKey(std::size_t i) const { return fromC(view_->meta[i].key); }
+  /// Value of the evt.Meta entry `i` (< metaCount()).
+  std::string_view metaValue(std::size_t i) const { return fromC(view_->meta[i].value); }
+  /// evt.Meta[key], "" when absent.
+  std::string_view meta(std::string_view key) const {
+    const cw_kv* kv = find(view_->meta, view_->meta_count, key);
+    return kv == nullptr ? std::string_view() : fromC(kv->value);
+  }
+  /// The host's struct, for fields this wrapper does not cover (check CW_HAS_FIELD).
+  const cw_event_view& view() const { return *view_; }
+
+ private:
+  static const cw_kv* find(const cw_kv* kvs, std::size_t n, std::string_view key) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (fromC(kvs[i].key) == key) {
+        return &kvs[i];
+      }
+    }
+    return nullptr;
+  }
+  const cw_event_view* view_;
+};
+
+/// Where Parser::process writes: each set() becomes evt.Enriched[key] = value when process()
+/// returns true (discarded otherwise). Key and value are copied by the host.
+class EventWriter {
+ public:
+  /// Wraps the host's writer (borrowed, valid during process()).
+  explicit EventWriter(const cw_event_writer* writer) : writer_(writer) {}
+  /// Sets evt.Enriched[key] = value (a later set of the same key wins).
+  void set(std::string_view key, std::string_view value) const {
+    writer_->set(writer_->writer_ctx, toC(key), toC(value));
+  }
+
+ private:
+  const cw_event_writer* writer_;
+};
+
+/// Base class of a parser plugin's instance (one per parser node naming the plugin). A subclass
+/// also provides `static std::unique_ptr<Subclass> create(std::string_view yaml, Errors&)`:
+/// `yaml` is the node's `config:` mapping as YAML text ("" when the node has none), valid during
+/// create() only; it returns nullptr after filling `errors` when the configuration is wrong
+/// (each error becomes a load error of the node).
+class Parser {
+ public:
+  virtual ~Parser() = default;
+  /// Processes one event. Returns true when the plugin step succeeded (its writes are applied
+  /// and the node goes on), false when the event is not for this parser (the node fails, as a
+  /// grok that does not match; nothing is reported). An exception is reported to the host and
+  /// fails the node (counted as a plugin error). Never called concurrently for one instance;
+  /// called for every event reaching the node, so avoid allocating here.
+  virtual bool process(const EventView& event, EventWriter& out) = 0;
 };
 
 namespace detail {
@@ -266,6 +357,49 @@ struct NotificationTrampolines {
   }
 };
 
+template <class P>
+struct ParserTrampolines {
+  static Parser* self(cw_instance* i) { return reinterpret_cast<Parser*>(i); }
+  static cw_status create(cw_str yaml, cw_instance** out) noexcept {
+    try {
+      Errors errors;
+      std::unique_ptr<P> parser = P::create(fromC(yaml), errors);
+      if (!parser || !errors.empty()) {
+        for (const std::string& e : errors) {
+          Host::report(e);
+        }
+        if (errors.empty()) {
+          Host::report("the parser could not be created");
+        }
+        return CW_INVALID;
+      }
+      *out = reinterpret_cast<cw_instance*>(static_cast<Parser*>(parser.release()));
+      return CW_OK;
+    } catch (...) {
+      reportException("create");
+      return CW_ERROR;
+    }
+  }
+  static cw_status process(cw_instance* i, const cw_event_view* event,
+                           const cw_event_writer* out) noexcept {
+    try {
+      const EventView view(event);
+      EventWriter writer(out);
+      return self(i)->process(view, writer) ? CW_OK : CW_INVALID;
+    } catch (...) {
+      reportException("process");
+      return CW_ERROR;
+    }
+  }
+  static void destroy(cw_instance* i) noexcept {
+    try {
+      delete self(i);
+    } catch (...) {
+      Host::log(CW_LOG_ERROR, "Exception while destroying a parser");
+    }
+  }
+};
+
 /// Runs `init` (any callable returning a descriptor) with exceptions reported to the host.
 template <class F>
 const cw_plugin_descriptor* guardedEntry(const cw_host_api* host, F&& init) noexcept {
@@ -319,7 +453,33 @@ const cw_plugin_descriptor* notificationDescriptor(const char* id, const char* v
   return &descriptor;
 }
 
+/// Builds the parser descriptor for parser class `P`.
+template <class P>
+const cw_plugin_descriptor* parserDescriptor(const char* id, const char* version) {
+  using T = detail::ParserTrampolines<P>;
+  static const cw_parser_vtable vtable{sizeof(cw_parser_vtable), &T::create, &T::process,
+                                       &T::destroy};
+  static const cw_plugin_descriptor descriptor{sizeof(cw_plugin_descriptor),
+                                               CW_ABI_MAJOR,
+                                               CW_ABI_MINOR,
+                                               CW_KIND_PARSER,
+                                               id,
+                                               version,
+                                               &vtable};
+  return &descriptor;
+}
+
 }  // namespace cw::sdk
+
+/// Defines the plugin's entry point for parser class `ParserClass` (a cw::sdk::Parser): plugin
+/// `id` ("author/name" as in the index; what a parser node's `plugin:` names) and `version`.
+/// Use once per shared object, at global scope.
+#define CW_PARSER_PLUGIN(ParserClass, id, version)                                   \
+  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry(           \
+      const cw_host_api* host) {                                                     \
+    return ::cw::sdk::detail::guardedEntry(                                          \
+        host, [] { return ::cw::sdk::parserDescriptor<ParserClass>(id, version); }); \
+  }
 
 /// Defines the plugin's entry point for notifier class `NotifierClass` (a cw::sdk::Notifier):
 /// plugin `id` ("author/name" as in the index; what a notification file's `type:` names) and
