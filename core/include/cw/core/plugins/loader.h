@@ -101,6 +101,8 @@ class Plugin {
   const cw_acquisition_vtable* acquisition() const;
   /// The notification table, nullptr for other kinds.
   const cw_notification_vtable* notification() const;
+  /// The parser table, nullptr for other kinds (checked at load: size, every function set).
+  const cw_parser_vtable* parser() const;
   /// Errors the plugin reported (cw_host_api::report) since the last call; clears them.
   std::vector<std::string> takeReports() const;
 
