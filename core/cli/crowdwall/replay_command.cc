@@ -85,7 +85,8 @@ int runReplay(int argc, char** argv) {
        "read through an acquisition plugin instead: file://GLOB[?max_buffer_size=N] or "
        "journalctl://filters=MATCH[&filters=...][&since=TIME]")
       ("plugin-dir", po::value(&plugin_dir)->value_name("DIR"),
-       "acquisition plugins and their index.json for --dsn (default: installed plugins)")
+       "plugins and their index.json: acquisition plugins for --dsn, parser plugins named by "
+       "parser nodes (default: installed plugins)")
       ("type,t", po::value(&type)->value_name("TYPE"),
        "log type given to the parsers as Line.Labels.type (syslog, nginx, apache2...)")
       ("hub", po::value(&hub_dir)->value_name("DIR"), "hub directory to take items from")
@@ -168,6 +169,11 @@ int runReplay(int argc, char** argv) {
   config.data_dir = data_dir;
   config.patterns_dir = patterns_dir;
   config.year = year;
+  // Parser nodes may name parser plugins: ours, plus those cwcli enabled in --hub.
+  config.plugin_dir = plugin_dir.empty() ? defaultPluginDir() : plugin_dir;
+  if (!hub_dir.empty()) {
+    config.plugin_index = (std::filesystem::path(hub_dir) / "plugins/index.json").string();
+  }
 
   auto agent = core::agent::Agent::create(config);
   if (!agent) {

@@ -28,6 +28,13 @@ struct AgentConfig {
   std::string patterns_dir;              ///< "" = <hub_dir>/patterns
   int year = 0;                          ///< year for year-less timestamps, 0 = current
   scenarios::Simulation simulation;
+  /// Parser plugins (nodes with `plugin:`), loaded only when a node names one: our built
+  /// plugins (<plugin_dir>/index.json) plus `plugin_index` (those `cwcli plugins install`
+  /// enabled), like acquisition plugins. Both empty: a node naming a plugin is a load error.
+  std::string plugin_dir;
+  std::string plugin_index;
+  std::vector<std::string> enabled_plugins;   ///< config `plugins.enabled` (empty = all)
+  std::vector<std::string> disabled_plugins;  ///< config `plugins.disabled`
 };
 
 /// Item files to load, when the caller chose them itself (hub tests list items by name or path)
