@@ -15,6 +15,7 @@
 #include <boost/dll/shared_library.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -242,6 +243,26 @@ const Plugin* PluginSet::findDsnScheme(std::string_view scheme) const {
 }
 
 // ---- index ---------------------------------------------------------------------------------
+
+std::string defaultPluginDir() {
+  if (const char* env = std::getenv("CROWDWALL_PLUGIN_DIR"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path up = exe.parent_path().parent_path();
+  std::vector<fs::path> candidates{up / "lib/crowdwall/plugins"};
+  for (const auto& entry : fs::directory_iterator(up / "lib", ec)) {
+    candidates.push_back(entry.path() / "crowdwall/plugins");  // lib/<multiarch>/
+  }
+  candidates.push_back(up / "plugins");  // the build tree
+  for (const fs::path& candidate : candidates) {
+    if (fs::exists(candidate / "index.json", ec)) {
+      return candidate.string();
+    }
+  }
+  return "/usr/lib/crowdwall/plugins";
+}
 
 std::string hostPlatform() {
   struct utsname u {};

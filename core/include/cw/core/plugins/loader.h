@@ -33,6 +33,11 @@ struct IndexEntry {
 /// "file":...}}}). A missing section is an empty list; a malformed entry is an error.
 Result<std::vector<IndexEntry>> readIndex(const std::string& path);
 
+/// Our installed plugins' folder: $CROWDWALL_PLUGIN_DIR, else the first of
+/// <exe dir>/../lib/crowdwall/plugins, <exe dir>/../lib/<multiarch>/crowdwall/plugins and
+/// <exe dir>/../plugins (the build tree) holding an index.json, else /usr/lib/crowdwall/plugins.
+std::string defaultPluginDir();
+
 /// This host's platform string ("linux-x86_64").
 std::string hostPlatform();
 /// Kind name used in the index for `kind` ("acquisition"...), "" when unknown.
