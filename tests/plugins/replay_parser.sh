@@ -1,13 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# replay_parser.sh CROWDWALL PLUGIN_DIR
+# replay_parser.sh CROWDWALL PLUGIN_DIR CWCLI
 # `crowdwall replay` over a small firewall log whose parser node names the crowdwall/kv parser
 # plugin: the plugin's fields (evt.Enriched) feed Meta and the time, a scenario groups on them,
-# and the alerts and counters are exactly these. A plugin folder without the plugin is a load
-# error naming the file, node, plugin and line.
+# and the alerts and counters are exactly these. `cwcli explain` shows what the node wrote. A
+# plugin folder without the plugin is a load error naming the file, node, plugin and line.
 set -eu
 cw=$1
 plugins=$2
+cwcli=$3
 tmp=$(mktemp -d /tmp/cw-replay-parser-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/hub/parsers/s01-parse" "$tmp/hub/parsers/s02-enrich" "$tmp/hub/scenarios"
@@ -67,6 +68,30 @@ cat > "$tmp/expected" <<'OUT'
 SCENARIO      SOURCE        EVENTS  FIRST EVENT           LAST EVENT
 test/fw-deny  203.0.113.45  3       2026-03-07T09:14:05Z  2026-03-07T09:14:09Z
 7 lines read, 5 parsed (0 whitelisted), 2 unparsed, 0 too long, 0 empty, 1 alerts
+OUT
+diff -u "$tmp/expected" "$tmp/out"
+
+# explain: the plugin's fields and what the statics copied from them (sorted by explain).
+"$cwcli" explain --log 'ts=2026-03-07T09:14:05Z action=deny src=203.0.113.45' --type fw \
+  --hub "$tmp/hub" --plugin-dir "$plugins" > "$tmp/out"
+cat > "$tmp/expected" <<'OUT'
+line 1: ts=2026-03-07T09:14:05Z action=deny src=203.0.113.45
+  s01-parse
+    ok  test/fw-kv
+        + Enriched.action = deny
+        + Enriched.src = 203.0.113.45
+        + Enriched.ts = 2026-03-07T09:14:05Z
+        + Meta.log_type = fw_deny
+        + Meta.source_ip = 203.0.113.45
+        + StrTime = 2026-03-07T09:14:05Z
+  s02-enrich
+    ok  test/dateparse
+        + Enriched.MarshaledTime = 2026-03-07T09:14:05Z
+        + MarshaledTime = 2026-03-07T09:14:05Z
+    => parsed
+  scenarios
+    poured into test/fw-deny
+
 OUT
 diff -u "$tmp/expected" "$tmp/out"
 
