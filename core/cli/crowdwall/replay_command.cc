@@ -85,8 +85,8 @@ int runReplay(int argc, char** argv) {
        "read through an acquisition plugin instead: file://GLOB[?max_buffer_size=N] or "
        "journalctl://filters=MATCH[&filters=...][&since=TIME]")
       ("plugin-dir", po::value(&plugin_dir)->value_name("DIR"),
-       "plugins and their index.json: acquisition for --dsn, scenario for scenarios of type "
-       "plugin (default: installed plugins)")
+       "plugins and their index.json: acquisition plugins for --dsn, parser plugins named by "
+       "parser nodes, scenario plugins of scenarios of type plugin (default: installed plugins)")
       ("type,t", po::value(&type)->value_name("TYPE"),
        "log type given to the parsers as Line.Labels.type (syslog, nginx, apache2...)")
       ("hub", po::value(&hub_dir)->value_name("DIR"), "hub directory to take items from")
@@ -169,7 +169,7 @@ int runReplay(int argc, char** argv) {
   config.data_dir = data_dir;
   config.patterns_dir = patterns_dir;
   config.year = year;
-  // Scenario plugins (`type: plugin`): our built ones, plus those the hub's config enabled.
+  // Parser nodes and scenarios may name plugins: ours, plus those cwcli enabled in --hub.
   config.plugin_dir = plugin_dir.empty() ? defaultPluginDir() : plugin_dir;
   if (!hub_dir.empty()) {
     config.plugin_index = (fs::path(hub_dir) / "plugins/index.json").string();

@@ -10,29 +10,14 @@
 #include <vector>
 
 #include "cw/core/acquisition/sources.h"
+#include "cw/core/plugins/loader.h"
 
 namespace cw::cli {
 
 namespace fs = std::filesystem;
 
 std::string defaultPluginDir() {
-  if (const char* env = std::getenv("CROWDWALL_PLUGIN_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  const fs::path up = exe.parent_path().parent_path();
-  std::vector<fs::path> candidates{up / "lib/crowdwall/plugins"};
-  for (const auto& entry : fs::directory_iterator(up / "lib", ec)) {
-    candidates.push_back(entry.path() / "crowdwall/plugins");  // lib/<multiarch>/
-  }
-  candidates.push_back(up / "plugins");  // the build tree
-  for (const fs::path& candidate : candidates) {
-    if (fs::exists(candidate / "index.json", ec)) {
-      return candidate.string();
-    }
-  }
-  return "/usr/lib/crowdwall/plugins";
+  return core::plugins::defaultPluginDir();  // shared with cwcli explain
 }
 
 core::Result<core::agent::ReplayResult> replayDsn(core::agent::Agent& agent, const std::string& dsn,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cw/core/explain/explain.h"
+#include "cw/core/plugins/loader.h"
 #include "cw/core/hub/hub.h"
 #include "cw/core/hubtest/hubtest.h"
 #include "admin_common.h"
@@ -135,6 +136,8 @@ int explainCommand(int argc, char** argv) {
       "collections,c", po::value(&collections), "collections to enable (default: every item)")(
       "data", po::value(&opt.agent.data_dir), "data files (default: HUB/data)")(
       "patterns", po::value(&opt.agent.patterns_dir), "grok patterns (default: HUB/patterns)")(
+      "plugin-dir", po::value(&opt.agent.plugin_dir),
+      "parser plugins named by parser nodes, with their index.json (default: installed plugins)")(
       "label,l", po::value(&labels), "extra label KEY:VALUE (repeatable)")(
       "year", po::value(&opt.agent.year), "year of year-less timestamps (default: this year)");
   po::variables_map vm;
@@ -159,6 +162,12 @@ int explainCommand(int argc, char** argv) {
   }
   if (opt.agent.hub_dir.empty()) {
     opt.agent.hub_dir = cw::core::hub::defaultHubDir();
+  } else {
+    // Parser plugins cwcli enabled in that configuration dir, beside ours.
+    opt.agent.plugin_index = opt.agent.hub_dir + "/plugins/index.json";
+  }
+  if (opt.agent.plugin_dir.empty()) {
+    opt.agent.plugin_dir = cw::core::plugins::defaultPluginDir();
   }
   opt.agent.collections = cw::core::hub::splitNameList(collections);
   auto done = file.empty() ? cw::core::explain::explainLines(opt, lines, std::cout)

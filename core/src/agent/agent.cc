@@ -106,7 +106,28 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config, const It
 
   // Every stage is loaded even after a failure, so that one run lists every problem.
   std::string errors;
-  parsers::LoadOptions parser_options{patterns_dir, data_dir, &impl->services};
+  parsers::LoadOptions parser_options{patterns_dir, data_dir, &impl->services, {}};
+  if (!config.plugin_dir.empty() || !config.plugin_index.empty()) {
+    // Loaded once for both pipelines, on the first node naming a plugin; a failure is kept so
+    // that the post-overflow nodes do not repeat it.
+    auto cache = std::make_shared<Result<std::shared_ptr<const plugins::PluginSet>>>(
+        makeError(ErrorCode::Config, "not loaded"));
+    auto loaded = std::make_shared<bool>(false);
+    parser_options.plugins = [cache, loaded, config]() {
+      if (!*loaded) {
+        *loaded = true;
+        auto set = plugins::load(plugins::installedPluginOptions(
+            config.plugin_dir, config.plugin_index, config.enabled_plugins, config.disabled_plugins,
+            "parser"));
+        if (set) {
+          *cache = std::shared_ptr<const plugins::PluginSet>(std::move(*set));
+        } else {
+          *cache = set.error();
+        }
+      }
+      return *cache;
+    };
+  }
   auto pipeline = parsers::Pipeline::load(files.parsers, parser_options);
   if (pipeline) {
     impl->parsers = std::move(*pipeline);
@@ -129,7 +150,7 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config, const It
     scenario_options.load_plugins =
         [&config]() -> Result<std::shared_ptr<const plugins::PluginSet>> {
       auto set = plugins::load(plugins::installedPluginOptions(
-          config.plugin_dir, config.plugin_index, config.plugins_enabled, config.plugins_disabled,
+          config.plugin_dir, config.plugin_index, config.enabled_plugins, config.disabled_plugins,
           "scenario"));
       if (!set) {
         return set.error();

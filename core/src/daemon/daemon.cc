@@ -71,6 +71,10 @@ std::string patternsDir(const config::Config& cfg) {
   return configured;  // the agent reports the missing folder
 }
 
+std::string installedPluginIndex(const config::Config& cfg) {
+  return (fs::path(cfg.config_paths.config_dir) / "plugins" / "index.json").string();
+}
+
 agent::AgentConfig agentConfig(const config::Config& cfg, const scenarios::Simulation& sim) {
   agent::AgentConfig ac;
   ac.hub_dir = cfg.config_paths.config_dir;
@@ -78,14 +82,10 @@ agent::AgentConfig agentConfig(const config::Config& cfg, const scenarios::Simul
   ac.patterns_dir = patternsDir(cfg);
   ac.simulation = sim;
   ac.plugin_dir = cfg.config_paths.plugin_dir;
-  ac.plugin_index = (fs::path(cfg.config_paths.config_dir) / "plugins" / "index.json").string();
-  ac.plugins_enabled = cfg.plugins.enabled;
-  ac.plugins_disabled = cfg.plugins.disabled;
+  ac.plugin_index = installedPluginIndex(cfg);
+  ac.enabled_plugins = cfg.plugins.enabled;
+  ac.disabled_plugins = cfg.plugins.disabled;
   return ac;
-}
-
-std::string installedPluginIndex(const config::Config& cfg) {
-  return (fs::path(cfg.config_paths.config_dir) / "plugins" / "index.json").string();
 }
 
 // Names of the enabled scenarios, sent at login as CrowdSec's agent does.

@@ -26,6 +26,7 @@
 #include "cw/core/expr/services.h"
 #include "cw/core/hub/hub.h"
 #include "cw/core/parsers/pipeline.h"
+#include "cw/core/plugins/loader.h"
 #include "cw/core/scenarios/buckets.h"
 
 namespace fs = std::filesystem;
@@ -275,6 +276,7 @@ Result<bool> runEngine(const Options& opt, const hub::Hub& hub, const fs::path& 
   config.data_dir = opt.data_dir;
   config.patterns_dir = opt.patterns_dir;
   config.year = opt.current_year;
+  config.plugin_dir = plugins::defaultPluginDir();  // parser nodes naming a parser plugin
   auto loaded = agent::Agent::create(config, files);
   if (!overrides.empty()) {
     fs::remove_all(overrides.parent_path());

@@ -27,7 +27,9 @@ constexpr std::string_view kNodeKeys[] = {
     "name",  "description",    "author", "references", "format",    "debug",
     "filter", "onsuccess",     "pattern_syntax", "grok", "statics", "stash",
     "whitelist", "nodes",      "data",   "profiling",  "stage",
+    "plugin",  // ours: a parser plugin step (docs/plugins.md)
 };
+constexpr std::string_view kPluginKeys[] = {"id", "config"};
 constexpr std::string_view kGrokKeys[] = {"pattern", "name", "apply_on", "expression",
                                           "statics"};
 constexpr std::string_view kStaticKeys[] = {"target", "parsed", "meta",      "enriched",
@@ -333,8 +335,10 @@ class Loader {
   bool loadWhitelist(const Where& w, const YAML::Node& y, Whitelist& wl);
   bool loadData(const Where& w, const YAML::Node& y);
   bool addPatternSyntax(const Where& w, const YAML::Node& y);
+  bool loadPlugin(const Where& w, const YAML::Node& y, Node& n);
 
   const LoadOptions& options_;
+  bool plugins_requested_ = false;  ///< options_.plugins was called (once per load)
   grok::PatternLibrary& library_;
   LoadedNodes& out_;
   expr::Environment env_;
@@ -739,6 +743,131 @@ bool Loader::loadData(const Where& w, const YAML::Node& y) {
   return ok;
 }
 
+bool Loader::loadPlugin(const Where& w, const YAML::Node& y, Node& n) {
+  // `plugin: ID` or `plugin: {id: ID, config: {...}}`; ID is "author/name" or just "name".
+  std::string name;
+  YAML::Node at = y;
+  YAML::Node config;
+  if (y.IsScalar()) {
+    name = y.Scalar();
+  } else if (y.IsMap()) {
+    if (!checkMap(w, "plugin", y, kPluginKeys)) {
+      return false;
+    }
+    // reset(), not `=`: assigning a yaml-cpp node overwrites the node it refers to.
+    if (y["id"]) {
+      at.reset(y["id"]);
+      if (!scalar(w, "plugin.id", at, name)) {
+        return false;
+      }
+    }
+    config.reset(y["config"]);
+  } else {
+    error(w, "plugin", y, "must be a plugin id, or a mapping with 'id' and 'config'");
+    return false;
+  }
+  if (name.empty()) {
+    error(w, "plugin", y, "needs a plugin id");
+    return false;
+  }
+  std::string config_text;
+  if (config && !config.IsNull()) {
+    if (!config.IsMap()) {
+      error(w, "plugin.config", config, "must be a mapping");
+      return false;
+    }
+    YAML::Emitter emitter;
+    emitter << config;
+    config_text = emitter.c_str();
+  }
+
+  if (!options_.plugins) {
+    error(w, "plugin", at, "parser plugin '" + name + "': no plugin folder is configured here");
+    return false;
+  }
+  if (!plugins_requested_) {
+    plugins_requested_ = true;
+    auto set = options_.plugins();
+    if (!set) {
+      error(w, "plugin", at, "parser plugin '" + name + "': " + set.error().message);
+      return false;
+    }
+    out_.plugins = std::move(*set);
+  }
+  if (!out_.plugins) {
+    error(w, "plugin", at,
+          "parser plugin '" + name + "': the parser plugins could not be loaded (see above)");
+    return false;
+  }
+
+  // An exact id wins; a short name must match one plugin only.
+  auto shortName = [](std::string_view id) {
+    const std::size_t slash = id.rfind('/');
+    return slash == std::string_view::npos ? id : id.substr(slash + 1);
+  };
+  const plugins::Plugin* found = nullptr;
+  std::vector<const plugins::Plugin*> by_short;
+  std::string available;
+  for (const auto& p : out_.plugins->plugins()) {
+    if (p->parser() == nullptr) {
+      continue;
+    }
+    available += (available.empty() ? "" : ", ") + p->entry().id;
+    if (p->entry().id == name) {
+      found = p.get();
+    } else if (shortName(p->entry().id) == name) {
+      by_short.push_back(p.get());
+    }
+  }
+  if (found == nullptr && by_short.size() > 1) {
+    std::string ids;
+    for (const plugins::Plugin* p : by_short) {
+      ids += (ids.empty() ? "" : ", ") + p->entry().id;
+    }
+    error(w, "plugin", at,
+          "parser plugin '" + name + "' is ambiguous (" + ids + "): name it by its id");
+    return false;
+  }
+  if (found == nullptr && by_short.size() == 1) {
+    found = by_short.front();
+  }
+  if (found == nullptr) {
+    for (const std::string& id : out_.plugins->skipped()) {
+      if (id == name || shortName(id) == name) {
+        error(w, "plugin", at,
+              "parser plugin '" + id +
+                  "' is disabled (plugins.disabled, or missing from plugins.enabled)");
+        return false;
+      }
+    }
+    error(w, "plugin", at,
+          "no enabled parser plugin '" + name +
+              "' (available: " + (available.empty() ? "none" : available) + ")");
+    return false;
+  }
+
+  cw_instance* instance = nullptr;
+  const cw_status status =
+      found->parser()->create(cw_str{config_text.data(), config_text.size()}, &instance);
+  std::vector<std::string> reports = found->takeReports();
+  if (status != CW_OK || instance == nullptr) {
+    if (status == CW_OK) {
+      reports.push_back("create returned no instance");
+    } else if (instance != nullptr) {
+      found->parser()->destroy(instance);
+    }
+    if (reports.empty()) {
+      reports.push_back("the plugin refused its configuration");
+    }
+    for (const std::string& r : reports) {
+      error(w, "plugin", at, "'" + found->entry().id + "': " + r);
+    }
+    return false;
+  }
+  n.plugin = std::make_unique<PluginStep>(*found, instance);
+  return true;
+}
+
 bool Loader::loadNode(const Where& parent_where, const YAML::Node& y, Node& n, bool top_level) {
   Where w = parent_where;
   if (!y.IsMap()) {
@@ -811,6 +940,9 @@ bool Loader::loadNode(const Where& parent_where, const YAML::Node& y, Node& n, b
   if (y["statics"]) {
     ok = loadStatics(w, "statics", y["statics"], n.statics) && ok;
   }
+  if (y["plugin"] && !y["plugin"].IsNull()) {
+    ok = loadPlugin(w, y["plugin"], n) && ok;
+  }
 
   const YAML::Node children = y["nodes"];
   if (children && !children.IsNull()) {
@@ -831,8 +963,10 @@ bool Loader::loadNode(const Where& parent_where, const YAML::Node& y, Node& n, b
 
   // parsers.md section 2: a filter or a stash alone does nothing visible.
   const bool has_grok = y["grok"] && !y["grok"].IsNull();
-  if (ok && !has_grok && n.children.empty() && n.statics.empty() && !n.whitelist.present) {
-    error(w, "", y, "node is empty (it needs a grok, child nodes, statics or a whitelist)");
+  if (ok && !has_grok && n.children.empty() && n.statics.empty() && !n.whitelist.present &&
+      !n.plugin) {
+    error(w, "", y,
+          "node is empty (it needs a grok, child nodes, statics, a whitelist or a plugin)");
     ok = false;
   }
   return ok;

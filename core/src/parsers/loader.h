@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,8 +12,11 @@
 namespace cw::core::parsers::detail {
 
 struct LoadedNodes {
-  std::vector<Node> nodes;     ///< top-level nodes in load order (files by path, then documents)
-  bool uses_geoip = false;     ///< some static calls GeoIpCity, GeoIpASN or IpToRange
+  /// Parser plugins, loaded when a node names one. Declared first: the nodes' plugin instances
+  /// are destroyed before the set may unload their shared objects.
+  std::shared_ptr<const plugins::PluginSet> plugins;
+  std::vector<Node> nodes;  ///< top-level nodes in load order (files by path, then documents)
+  bool uses_geoip = false;  ///< some static calls GeoIpCity, GeoIpASN or IpToRange
   std::size_t skipped_format = 0;  ///< documents skipped for an unsupported `format`
 };
 

@@ -12,6 +12,7 @@
 #include "cw/core/expr/expr.h"
 #include "cw/core/grok/grok.h"
 #include "cw/core/parsers/pipeline.h"
+#include "cw/core/plugins/loader.h"
 #include "ip_match.h"
 
 // The compiled form of parser nodes (parsers.md sections 3-8): everything that can be resolved
@@ -91,6 +92,28 @@ struct Whitelist {
   std::vector<expr::Program> expressions;
 };
 
+/// The parser plugin a node names (`plugin:`): one instance of it, created at load, destroyed
+/// with the node (before the plugin set that holds its shared object is released).
+class PluginStep {
+ public:
+  PluginStep(const plugins::Plugin& plugin, cw_instance* instance)
+      : plugin_(&plugin), vtable_(plugin.parser()), instance_(instance) {}
+  ~PluginStep() { vtable_->destroy(instance_); }
+  PluginStep(const PluginStep&) = delete;
+  PluginStep& operator=(const PluginStep&) = delete;
+
+  const plugins::Plugin& plugin() const { return *plugin_; }
+  const cw_parser_vtable& vtable() const { return *vtable_; }
+  cw_instance* instance() const { return instance_; }
+  /// Failures seen, to log the 1st, 10th, 100th... (the counters are in Stats).
+  mutable std::uint64_t errors_logged = 0;
+
+ private:
+  const plugins::Plugin* plugin_;
+  const cw_parser_vtable* vtable_;
+  cw_instance* instance_;
+};
+
 struct Node {
   std::string name;
   std::string stage;
@@ -102,6 +125,7 @@ struct Node {
   Whitelist whitelist;
   std::vector<Node> children;
   std::vector<Static> statics;
+  std::unique_ptr<PluginStep> plugin;  ///< unset: the node names no plugin
 };
 
 /// Result of evaluating one node. Abort = a static produced a value of an unusable type: the

@@ -28,6 +28,8 @@ using detail::Static;
 using detail::Target;
 
 struct Pipeline::Impl {
+  /// Parser plugins of the nodes; first, so that it outlives the instances the nodes hold.
+  std::shared_ptr<const plugins::PluginSet> plugins;
   std::unique_ptr<grok::PatternLibrary> library;
   std::vector<std::string> stages;
   std::vector<std::vector<Node>> nodes;  ///< per stage, load order
@@ -43,6 +45,7 @@ struct Pipeline::Impl {
   void assign(const Static& s, std::string_view value, event::Event& e) const;
   bool whitelisted(const Node& n, event::Event& e, const Value* vars) const;
   void runStash(const Node& n, const Value* vars) const;
+  bool runPlugin(const Node& n, event::Event& e) const;
   void advanceStage(event::Event& e) const;
 };
 
@@ -317,6 +320,94 @@ void Pipeline::Impl::runStash(const Node& n, const Value* vars) const {
   }
 }
 
+namespace {
+
+/// Writes a parser plugin made during one process call, applied to evt.Enriched only when it
+/// returns CW_OK. The strings keep their capacity from one event to the next.
+struct PluginWrites {
+  std::vector<std::pair<std::string, std::string>> items;
+  std::size_t count = 0;
+
+  static void set(void* ctx, cw_str key, cw_str value) {
+    auto* self = static_cast<PluginWrites*>(ctx);
+    if (self->count == self->items.size()) {
+      self->items.emplace_back();
+    }
+    auto& [k, v] = self->items[self->count++];
+    k.assign(key.data == nullptr ? "" : key.data, key.size);
+    v.assign(value.data == nullptr ? "" : value.data, value.size);
+  }
+};
+
+void viewOf(const event::StrMap& map, std::vector<cw_kv>& out) {
+  out.clear();
+  for (const auto& entry : map) {
+    out.push_back(cw_kv{cw_str{entry.key.data(), entry.key.size()},
+                        cw_str{entry.value.data(), entry.value.size()}});
+  }
+}
+
+bool logWorthy(std::uint64_t n) {
+  while (n >= 10 && n % 10 == 0) {
+    n /= 10;
+  }
+  return n == 1;
+}
+
+}  // namespace
+
+bool Pipeline::Impl::runPlugin(const Node& n, event::Event& e) const {
+  // One set of buffers per thread (per worker): the view borrows the event's strings, the writes
+  // are copied into reused strings, so a steady flow of events allocates nothing here.
+  thread_local std::vector<cw_kv> parsed_kv;
+  thread_local std::vector<cw_kv> meta_kv;
+  thread_local PluginWrites writes;
+  const detail::PluginStep& step = *n.plugin;
+
+  viewOf(e.parsed, parsed_kv);
+  viewOf(e.meta, meta_kv);
+  cw_event_view view{};
+  view.struct_size = sizeof(cw_event_view);
+  view.raw = cw_str{e.line.raw.data(), e.line.raw.size()};
+  view.parsed = parsed_kv.data();
+  view.parsed_count = parsed_kv.size();
+  view.meta = meta_kv.data();
+  view.meta_count = meta_kv.size();
+  view.time_ns = e.time.unix_nanos;
+  cw_event_writer writer{sizeof(cw_event_writer), &writes, &PluginWrites::set};
+  writes.count = 0;
+
+  const cw_status status = step.vtable().process(step.instance(), &view, &writer);
+  if (status == CW_OK) {
+    for (std::size_t i = 0; i < writes.count; ++i) {
+      e.enriched.set(writes.items[i].first, writes.items[i].second);
+    }
+    return true;
+  }
+
+  ++stats.plugin_failures;
+  // Reports are drained on every failure, so that a plugin explaining each refusal does not
+  // grow the host's list; a quiet refusal (CW_INVALID, no report) is only counted.
+  std::vector<std::string> reports = step.plugin().takeReports();
+  if (status == CW_INVALID && reports.empty()) {
+    return false;
+  }
+  if (status != CW_INVALID) {
+    ++stats.plugin_errors;
+  }
+  // Driven by log content: the 1st, 10th, 100th... failure of a node is logged, all counted.
+  if (logWorthy(++step.errors_logged)) {
+    std::string why;
+    for (const std::string& r : reports) {
+      why += (why.empty() ? "" : "; ") + r;
+    }
+    spdlog::warn("Parser plugin failed plugin={} node={} status={} failures={} why={}",
+                 step.plugin().entry().id, n.name, static_cast<int>(status), step.errors_logged,
+                 why.empty() ? "no reason given" : why);
+  }
+  return false;
+}
+
 NodeResult Pipeline::Impl::eval(const Node& n, event::Event& e, const Value* vars) const {
   if (n.filter) {
     auto r = n.filter->runBool(std::span<const Value>(vars, 1));
@@ -375,6 +466,16 @@ NodeResult Pipeline::Impl::eval(const Node& n, event::Event& e, const Value* var
         return NodeResult::Abort;
       }
     }
+  }
+
+  // The plugin step (ours, docs/plugins.md): after the grok, when it matched or there is none.
+  // A failure fails the node at once: no stash, children or statics.
+  if (n.plugin && (grok_ok || !n.grok.pattern) && !runPlugin(n, e)) {
+    if (n.debug) {
+      spdlog::debug("Parser node evaluated node={} stage={} plugin={} failed", n.name, e.stage,
+                    n.plugin->plugin().entry().id);
+    }
+    return NodeResult::Fail;
   }
 
   if (grok_ok || !n.grok.pattern) {
@@ -457,6 +558,7 @@ Result<Pipeline> Pipeline::load(const std::vector<ParserFile>& files,
     ++impl.node_count;
   }
   impl.skipped_documents = loaded.skipped_format;
+  impl.plugins = loaded.plugins;
   impl.enrichers = std::make_unique<detail::Enrichers>(options.services);
   if (loaded.uses_geoip) {
     impl.enrichers->openGeoIp(options.data_dir);

@@ -15,9 +15,11 @@
 #include <boost/dll/shared_library.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <utility>
 
@@ -111,15 +113,21 @@ std::string abiProblem(unsigned major, unsigned minor, const char* who) {
 
 // ---- host side of the ABI ------------------------------------------------------------------
 
-struct Plugin::Impl {
-  boost::dll::shared_library library;
+namespace {
+
+/// The host table one shared object gets, and the reports it made. One per file for the life
+/// of the process (never freed): the plugin keeps the table's address in a static, and a file
+/// loaded again while still loaded (a parser reload that fails while the running parsers keep
+/// using it) is the same library, so a table freed with one PluginSet would leave the other's
+/// instances reporting into freed memory.
+struct HostSlot {
   cw_host_api host{};
   std::string id;
-  mutable std::mutex mu;
-  mutable std::vector<std::string> reports;
+  std::mutex mu;
+  std::vector<std::string> reports;
 
   static void log(void* ctx, cw_log_level level, cw_str message) {
-    auto* self = static_cast<Impl*>(ctx);
+    auto* self = static_cast<HostSlot*>(ctx);
     std::string_view text(message.data == nullptr ? "" : message.data, message.size);
     spdlog::level::level_enum lvl = spdlog::level::info;
     switch (level) {
@@ -142,7 +150,7 @@ struct Plugin::Impl {
     spdlog::log(lvl, "{} plugin={}", text, self->id);
   }
   static void report(void* ctx, cw_str message) {
-    auto* self = static_cast<Impl*>(ctx);
+    auto* self = static_cast<HostSlot*>(ctx);
     std::lock_guard<std::mutex> lock(self->mu);
     // Reports are taken after a failed call; a plugin that also reports on success would grow
     // the list without end, so only the latest kReportsKept stay.
@@ -154,15 +162,37 @@ struct Plugin::Impl {
   }
 };
 
+HostSlot& hostSlot(const std::string& path, const std::string& id) {
+  static std::mutex mu;
+  static auto* slots = new std::map<std::string, std::unique_ptr<HostSlot>>();  // never freed
+  std::error_code ec;
+  const fs::path real = fs::canonical(path, ec);
+  const std::string key = (ec ? path : real.string()) + '\n' + id;
+  std::lock_guard<std::mutex> lock(mu);
+  std::unique_ptr<HostSlot>& slot = (*slots)[key];
+  if (!slot) {
+    slot = std::make_unique<HostSlot>();
+    slot->id = id;
+    slot->host.struct_size = sizeof(cw_host_api);
+    slot->host.abi_major = CW_ABI_MAJOR;
+    slot->host.abi_minor = CW_ABI_MINOR;
+    slot->host.host_ctx = slot.get();
+    slot->host.log = &HostSlot::log;
+    slot->host.report = &HostSlot::report;
+  }
+  return *slot;
+}
+
+}  // namespace
+
+struct Plugin::Impl {
+  boost::dll::shared_library library;
+  HostSlot* slot = nullptr;
+};
+
 Plugin::Plugin(IndexEntry entry, std::string path)
     : entry_(std::move(entry)), path_(std::move(path)), impl_(std::make_unique<Impl>()) {
-  impl_->id = entry_.id;
-  impl_->host.struct_size = sizeof(cw_host_api);
-  impl_->host.abi_major = CW_ABI_MAJOR;
-  impl_->host.abi_minor = CW_ABI_MINOR;
-  impl_->host.host_ctx = impl_.get();
-  impl_->host.log = &Impl::log;
-  impl_->host.report = &Impl::report;
+  impl_->slot = &hostSlot(path_, entry_.id);
 }
 
 Plugin::~Plugin() = default;
@@ -188,10 +218,17 @@ const cw_scenario_vtable* Plugin::scenario() const {
   return static_cast<const cw_scenario_vtable*>(descriptor_->vtable);
 }
 
+const cw_parser_vtable* Plugin::parser() const {
+  if (descriptor_ == nullptr || descriptor_->kind != CW_KIND_PARSER) {
+    return nullptr;
+  }
+  return static_cast<const cw_parser_vtable*>(descriptor_->vtable);
+}
+
 std::vector<std::string> Plugin::takeReports() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::lock_guard<std::mutex> lock(impl_->slot->mu);
   std::vector<std::string> out;
-  out.swap(impl_->reports);
+  out.swap(impl_->slot->reports);
   return out;
 }
 
@@ -228,6 +265,26 @@ const Plugin* PluginSet::findDsnScheme(std::string_view scheme) const {
 }
 
 // ---- index ---------------------------------------------------------------------------------
+
+std::string defaultPluginDir() {
+  if (const char* env = std::getenv("CROWDWALL_PLUGIN_DIR"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path up = exe.parent_path().parent_path();
+  std::vector<fs::path> candidates{up / "lib/crowdwall/plugins"};
+  for (const auto& entry : fs::directory_iterator(up / "lib", ec)) {
+    candidates.push_back(entry.path() / "crowdwall/plugins");  // lib/<multiarch>/
+  }
+  candidates.push_back(up / "plugins");  // the build tree
+  for (const fs::path& candidate : candidates) {
+    if (fs::exists(candidate / "index.json", ec)) {
+      return candidate.string();
+    }
+  }
+  return "/usr/lib/crowdwall/plugins";
+}
 
 std::string hostPlatform() {
   struct utsname u {};
@@ -467,7 +524,7 @@ Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options) {
           CW_PLUGIN_ENTRY_SYMBOL);
       const cw_plugin_descriptor* d = nullptr;
       try {
-        d = entry_fn(&plugin->impl_->host);
+        d = entry_fn(&plugin->impl_->slot->host);
       } catch (const std::exception& e) {
         plugin->takeReports();
         problems.push_back(std::string("the entry point threw: ") + e.what());
@@ -520,6 +577,12 @@ Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options) {
             if (v->struct_size < sizeof(cw_scenario_vtable) || v->create == nullptr ||
                 v->pour == nullptr || v->destroy == nullptr) {
               problems.push_back("scenario table is incomplete");
+            }
+          } else if (d->kind == CW_KIND_PARSER) {
+            const auto* v = static_cast<const cw_parser_vtable*>(d->vtable);
+            if (v->struct_size < sizeof(cw_parser_vtable) || v->create == nullptr ||
+                v->process == nullptr || v->destroy == nullptr) {
+              problems.push_back("parser table is incomplete");
             }
           }
         }

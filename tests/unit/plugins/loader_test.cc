@@ -269,3 +269,41 @@ TEST_CASE("an acquisition plugin has no scenario table", "[plugins][loader][scen
   REQUIRE(r.ok());
   CHECK(r.value()->plugins().front()->scenario() == nullptr);
 }
+
+TEST_CASE("parser plugin: parser() gives its checked table, other kinds give none",
+          "[plugins][loader][parser]") {
+  PluginDir d(
+      {Fixture{"fixture/probe", "parser_probe", "parser", "1.0", ""}, fx("fixture/good", "good")});
+  auto r = pl::load(d.options());
+  REQUIRE(r.ok());
+  REQUIRE(r.value()->plugins().size() == 2);
+  const pl::Plugin* probe = nullptr;
+  const pl::Plugin* source = nullptr;
+  for (const auto& p : r.value()->plugins()) {
+    (p->entry().id == "fixture/probe" ? probe : source) = p.get();
+  }
+  REQUIRE(probe != nullptr);
+  REQUIRE(source != nullptr);
+  const cw_parser_vtable* v = probe->parser();
+  REQUIRE(v != nullptr);
+  CHECK(v->struct_size == sizeof(cw_parser_vtable));
+  CHECK(probe->acquisition() == nullptr);
+  CHECK(probe->notification() == nullptr);
+  CHECK(source->parser() == nullptr);
+  CHECK(r.value()->findSource("fixture") == source);
+}
+
+TEST_CASE("parser plugin without process is refused", "[plugins][loader][parser]") {
+  PluginDir d({Fixture{"fixture/incomplete", "parser_incomplete", "parser", "1.0", ""}});
+  CHECK(loadError(d.options()) == "plugins: 1 broken, so none is loaded:\n  " +
+                                      d.file("parser_incomplete") +
+                                      " (fixture/incomplete): parser table is incomplete");
+}
+
+TEST_CASE("parser plugin declared as another kind in the index is refused",
+          "[plugins][loader][parser]") {
+  PluginDir d({Fixture{"fixture/probe", "parser_probe", "notification", "1.0", ""}});
+  CHECK(loadError(d.options()) ==
+        "plugins: 1 broken, so none is loaded:\n  " + d.file("parser_probe") +
+            " (fixture/probe): declares kind 'parser' but the index says 'notification'");
+}

@@ -192,8 +192,8 @@ typedef struct cw_acquisition_vtable {
 } cw_acquisition_vtable;
 
 /* ------------------------------------------------------------------------------------------ */
-/* Other kinds: declared with their minimal operations. The host calls scenario and          */
-/* notification plugins; parser and bouncer plugins are not called yet.                       */
+/* Other kinds: declared with their minimal operations. The host calls parser, scenario and  */
+/* notification plugins; bouncer plugins are not called yet.                                   */
 /* ------------------------------------------------------------------------------------------ */
 
 /** A key/value pair of an event; both borrowed. */
@@ -202,7 +202,12 @@ typedef struct cw_kv {
   cw_str value; /**< borrowed */
 } cw_kv;
 
-/** Read-only view of an event for parser, scenario and notification plugins. */
+/**
+ * Read-only view of an event for parser and scenario plugins. Owned by the host; the struct,
+ * its arrays and every string are borrowed for the duration of the call (the host reuses the
+ * arrays for the next event: copy what you keep). Entries are in the event's insertion order,
+ * each key once.
+ */
 typedef struct cw_event_view {
   uint32_t struct_size; /**< sizeof(cw_event_view) of the host */
   cw_str raw;           /**< Line.Raw; borrowed */
@@ -217,23 +222,51 @@ typedef struct cw_event_view {
                              older than this field: read it with CW_HAS_FIELD */
 } cw_event_view;
 
-/** Where a parser writes its results; owned by the host, valid during `process`. */
+/**
+ * Where a parser writes its results; owned by the host, valid during `process` only, used from
+ * the thread that called `process`.
+ */
 typedef struct cw_event_writer {
   uint32_t struct_size; /**< sizeof(cw_event_writer) of the host */
   void* writer_ctx;     /**< owned by the host; pass back unchanged */
-  /** Sets evt.Enriched[key] (or evt.Parsed for decoders); key and value borrowed. */
+  /**
+   * Sets evt.Enriched[key] = value (key and value borrowed, copied by the host). Decoders write
+   * there too: a plugin never writes evt.Parsed or evt.Meta directly (the node's statics copy
+   * what it needs, e.g. `meta: source_ip` with `expression: evt.Enriched.src`). The writes
+   * take effect when `process` returns CW_OK, in the order made (a later write of a key wins);
+   * after any other status they are discarded and the event is unchanged.
+   */
   void (*set)(void* writer_ctx, cw_str key, cw_str value);
 } cw_event_writer;
 
 /** Opaque instance of a parser, scenario, bouncer or notification plugin (plugin-owned). */
 typedef struct cw_instance cw_instance;
 
-/** Parser plugin: enrich or decode an event (e.g. a GeoIP lookup, a JSON decoder). */
+/**
+ * Parser plugin: enrich or decode an event (e.g. a key=value or JSON decoder). A parser node
+ * names it with `plugin:` (docs/plugins.md); the host creates one instance per such node when
+ * the parsers are loaded (again on each reload) and destroys it when they are unloaded.
+ *
+ * Threads: the host never calls `process` concurrently for one instance (today one agent
+ * thread runs every parser; a host running parsers on several workers creates one instance per
+ * node and worker). An instance needs no lock for its own state; state shared between
+ * instances (globals of the plugin) must be thread-safe.
+ */
 typedef struct cw_parser_vtable {
   uint32_t struct_size; /**< sizeof(cw_parser_vtable) of the plugin */
-  /** Creates an instance from its YAML configuration (borrowed). */
+  /**
+   * Creates an instance from the node's `config:` mapping as YAML text (borrowed; empty when
+   * the node has none). Reports every problem through host->report and returns CW_INVALID, or
+   * stores a new instance in `*out`. The host lists the reports as load errors of the node.
+   */
   cw_status (*create)(cw_str yaml, cw_instance** out);
-  /** Processes one event (borrowed); CW_OK = success, anything else = the node fails. */
+  /**
+   * Processes one event (borrowed), on the hot path: avoid allocating per call. CW_OK = the
+   * plugin step succeeded (its writes are applied, the node goes on); CW_INVALID = the event is
+   * not for this parser (the node fails, like a grok that does not match); CW_ERROR = failed
+   * after reporting why through host->report (the node fails; the host counts and logs it).
+   * Any status but CW_OK makes the node fail and discards the writes.
+   */
   cw_status (*process)(cw_instance* instance, const cw_event_view* event,
                        const cw_event_writer* out);
   /** Frees the instance. */

@@ -34,6 +34,15 @@
 /// };
 /// CW_SCENARIO_PLUGIN(MyScenario, "me/myscenario", "1.0")
 /// @endcode
+/// and a parser plugin (one instance per parser node naming it):
+/// @code
+/// class MyParser : public cw::sdk::Parser {
+///  public:
+///   static std::unique_ptr<MyParser> create(std::string_view yaml, cw::sdk::Errors& errors);
+///   bool process(const cw::sdk::EventView& event, cw::sdk::EventWriter& out) override;
+/// };
+/// CW_PARSER_PLUGIN(MyParser, "me/myparser", "1.0")
+/// @endcode
 #pragma once
 
 #include <atomic>
@@ -153,49 +162,65 @@ class Notifier {
   virtual bool notify(std::string_view message, std::string& error) = 0;
 };
 
-/// Read-only view of one event given to a scenario plugin (wraps a borrowed cw_event_view):
-/// valid during Scenario::pour() only; copy what you keep.
+/// Read-only view of one event given to a parser plugin (Parser::process) or a scenario plugin
+/// (Scenario::pour): Line.Raw, evt.Parsed, evt.Meta, the event's time and, for scenarios, the
+/// group. It wraps the host's borrowed cw_event_view: everything it returns is valid during the
+/// call only; copy what you keep.
 class EventView {
  public:
   /// Wraps the host's view (borrowed).
   explicit EventView(const cw_event_view* view) : view_(view) {}
   /// Line.Raw.
   std::string_view raw() const { return fromC(view_->raw); }
+  /// The event's time in ns since the epoch: evt.Time for a parser; for a scenario, the time its
+  /// buckets use (the log's time in replay, the clock when live).
+  std::int64_t timeNs() const { return view_->time_ns; }
+  /// Number of evt.Parsed entries.
+  std::size_t parsedCount() const { return view_->parsed_count; }
+  /// Key of the evt.Parsed entry `i` (< parsedCount()).
+  std::string_view parsedKey(std::size_t i) const { return fromC(view_->parsed[i].key); }
+  /// Value of the evt.Parsed entry `i` (< parsedCount()).
+  std::string_view parsedValue(std::size_t i) const { return fromC(view_->parsed[i].value); }
+  /// evt.Parsed[key]; nullptr when absent (an empty value is present).
+  const cw_kv* findParsed(std::string_view key) const {
+    return find(view_->parsed, view_->parsed_count, key);
+  }
   /// evt.Parsed[key], "" when absent.
   std::string_view parsed(std::string_view key) const {
-    return lookup(view_->parsed, view_->parsed_count, key);
+    const cw_kv* kv = findParsed(key);
+    return kv == nullptr ? std::string_view() : fromC(kv->value);
+  }
+  /// Number of evt.Meta entries.
+  std::size_t metaCount() const { return view_->meta_count; }
+  /// Key of the evt.Meta entry `i` (< metaCount()).
+  std::string_view metaKey(std::size_t i) const { return fromC(view_->meta[i].key); }
+  /// Value of the evt.Meta entry `i` (< metaCount()).
+  std::string_view metaValue(std::size_t i) const { return fromC(view_->meta[i].value); }
+  /// True when evt.Meta has `key` (possibly with an empty value).
+  bool hasMeta(std::string_view key) const {
+    return find(view_->meta, view_->meta_count, key) != nullptr;
   }
   /// evt.Meta[key], "" when absent.
   std::string_view meta(std::string_view key) const {
-    return lookup(view_->meta, view_->meta_count, key);
+    const cw_kv* kv = find(view_->meta, view_->meta_count, key);
+    return kv == nullptr ? std::string_view() : fromC(kv->value);
   }
-  /// True when evt.Meta has `key` (possibly with an empty value).
-  bool hasMeta(std::string_view key) const {
-    for (std::size_t i = 0; i < view_->meta_count; ++i) {
-      if (fromC(view_->meta[i].key) == key) {
-        return true;
-      }
-    }
-    return false;
-  }
-  /// The event's time in ns since the epoch, as the scenario's buckets see it (the log's time
-  /// in replay, the clock when live).
-  std::int64_t timeNs() const { return view_->time_ns; }
-  /// The scenario's groupby value for this event ("" without groupby, or from an older host).
+  /// Scenario plugins: the scenario's groupby value for this event ("" without groupby, for a
+  /// parser, or from an older host).
   std::string_view group() const {
     return CW_HAS_FIELD(view_, cw_event_view, group) ? fromC(view_->group) : std::string_view();
   }
-  /// The underlying C view.
-  const cw_event_view* c() const { return view_; }
+  /// The host's struct, for fields this wrapper does not cover (check CW_HAS_FIELD).
+  const cw_event_view& view() const { return *view_; }
 
  private:
-  static std::string_view lookup(const cw_kv* kv, std::size_t n, std::string_view key) {
+  static const cw_kv* find(const cw_kv* kvs, std::size_t n, std::string_view key) {
     for (std::size_t i = 0; i < n; ++i) {
-      if (fromC(kv[i].key) == key) {
-        return fromC(kv[i].value);
+      if (fromC(kvs[i].key) == key) {
+        return &kvs[i];
       }
     }
-    return {};
+    return nullptr;
   }
   const cw_event_view* view_;
 };
@@ -214,6 +239,37 @@ class Scenario {
   /// event is dropped for this group and the host counts a plugin error (the message is
   /// reported); the instance stays.
   virtual bool pour(const EventView& event) = 0;
+};
+
+/// Where Parser::process writes: each set() becomes evt.Enriched[key] = value when process()
+/// returns true (discarded otherwise). Key and value are copied by the host.
+class EventWriter {
+ public:
+  /// Wraps the host's writer (borrowed, valid during process()).
+  explicit EventWriter(const cw_event_writer* writer) : writer_(writer) {}
+  /// Sets evt.Enriched[key] = value (a later set of the same key wins).
+  void set(std::string_view key, std::string_view value) const {
+    writer_->set(writer_->writer_ctx, toC(key), toC(value));
+  }
+
+ private:
+  const cw_event_writer* writer_;
+};
+
+/// Base class of a parser plugin's instance (one per parser node naming the plugin). A subclass
+/// also provides `static std::unique_ptr<Subclass> create(std::string_view yaml, Errors&)`:
+/// `yaml` is the node's `config:` mapping as YAML text ("" when the node has none), valid during
+/// create() only; it returns nullptr after filling `errors` when the configuration is wrong
+/// (each error becomes a load error of the node).
+class Parser {
+ public:
+  virtual ~Parser() = default;
+  /// Processes one event. Returns true when the plugin step succeeded (its writes are applied
+  /// and the node goes on), false when the event is not for this parser (the node fails, as a
+  /// grok that does not match; nothing is reported). An exception is reported to the host and
+  /// fails the node (counted as a plugin error). Never called concurrently for one instance;
+  /// called for every event reaching the node, so avoid allocating here.
+  virtual bool process(const EventView& event, EventWriter& out) = 0;
 };
 
 namespace detail {
@@ -382,6 +438,49 @@ struct ScenarioTrampolines {
   }
 };
 
+template <class P>
+struct ParserTrampolines {
+  static Parser* self(cw_instance* i) { return reinterpret_cast<Parser*>(i); }
+  static cw_status create(cw_str yaml, cw_instance** out) noexcept {
+    try {
+      Errors errors;
+      std::unique_ptr<P> parser = P::create(fromC(yaml), errors);
+      if (!parser || !errors.empty()) {
+        for (const std::string& e : errors) {
+          Host::report(e);
+        }
+        if (errors.empty()) {
+          Host::report("the parser could not be created");
+        }
+        return CW_INVALID;
+      }
+      *out = reinterpret_cast<cw_instance*>(static_cast<Parser*>(parser.release()));
+      return CW_OK;
+    } catch (...) {
+      reportException("create");
+      return CW_ERROR;
+    }
+  }
+  static cw_status process(cw_instance* i, const cw_event_view* event,
+                           const cw_event_writer* out) noexcept {
+    try {
+      const EventView view(event);
+      EventWriter writer(out);
+      return self(i)->process(view, writer) ? CW_OK : CW_INVALID;
+    } catch (...) {
+      reportException("process");
+      return CW_ERROR;
+    }
+  }
+  static void destroy(cw_instance* i) noexcept {
+    try {
+      delete self(i);
+    } catch (...) {
+      Host::log(CW_LOG_ERROR, "Exception while destroying a parser");
+    }
+  }
+};
+
 /// Runs `init` (any callable returning a descriptor) with exceptions reported to the host.
 template <class F>
 const cw_plugin_descriptor* guardedEntry(const cw_host_api* host, F&& init) noexcept {
@@ -451,6 +550,22 @@ const cw_plugin_descriptor* scenarioDescriptor(const char* id, const char* versi
   return &descriptor;
 }
 
+/// Builds the parser descriptor for parser class `P`.
+template <class P>
+const cw_plugin_descriptor* parserDescriptor(const char* id, const char* version) {
+  using T = detail::ParserTrampolines<P>;
+  static const cw_parser_vtable vtable{sizeof(cw_parser_vtable), &T::create, &T::process,
+                                       &T::destroy};
+  static const cw_plugin_descriptor descriptor{sizeof(cw_plugin_descriptor),
+                                               CW_ABI_MAJOR,
+                                               CW_ABI_MINOR,
+                                               CW_KIND_PARSER,
+                                               id,
+                                               version,
+                                               &vtable};
+  return &descriptor;
+}
+
 }  // namespace cw::sdk
 
 /// Defines the plugin's entry point for scenario class `ScenarioClass` (a cw::sdk::Scenario):
@@ -461,6 +576,16 @@ const cw_plugin_descriptor* scenarioDescriptor(const char* id, const char* versi
       const cw_host_api* host) {                                                         \
     return ::cw::sdk::detail::guardedEntry(                                              \
         host, [] { return ::cw::sdk::scenarioDescriptor<ScenarioClass>(id, version); }); \
+  }
+
+/// Defines the plugin's entry point for parser class `ParserClass` (a cw::sdk::Parser): plugin
+/// `id` ("author/name" as in the index; what a parser node's `plugin:` names) and `version`.
+/// Use once per shared object, at global scope.
+#define CW_PARSER_PLUGIN(ParserClass, id, version)                                   \
+  extern "C" CW_PLUGIN_EXPORT const cw_plugin_descriptor* cw_plugin_entry(           \
+      const cw_host_api* host) {                                                     \
+    return ::cw::sdk::detail::guardedEntry(                                          \
+        host, [] { return ::cw::sdk::parserDescriptor<ParserClass>(id, version); }); \
   }
 
 /// Defines the plugin's entry point for notifier class `NotifierClass` (a cw::sdk::Notifier):

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// @file testing.h
 /// @brief Fakes to unit-test a plugin without Crowdwall: a host that records logs and
-/// reports, a line sink that stores lines, a driver for an acquisition source, one for a
-/// notification and one for a scenario (with TestEvent to build the events it pours).
+/// reports, a line sink that stores lines, drivers for an acquisition source, a notification, a
+/// scenario and a parser, and TestEvent to build the events scenarios and parsers are given.
 ///
 /// Link the plugin's sources into the test executable and call its `cw_plugin_entry` with
 /// FakeHost::api(), or load the built shared object yourself. Thread-safe where the ABI
@@ -302,6 +302,57 @@ class ScenarioDriver {
  private:
   const cw_scenario_vtable* vtable_;
   cw_instance* instance_ = nullptr;
+};
+
+/// Drives one instance of a parser descriptor: create, process, destroy. Records what each
+/// process call wrote (through the writer) and its status, as the host would see it.
+class ParserDriver {
+ public:
+  /// `descriptor` is what the plugin's entry returned (must be a parser plugin).
+  explicit ParserDriver(const cw_plugin_descriptor* descriptor)
+      : vtable_(static_cast<const cw_parser_vtable*>(descriptor->vtable)) {}
+  ParserDriver(const ParserDriver&) = delete;
+  ParserDriver& operator=(const ParserDriver&) = delete;
+  ~ParserDriver() { destroy(); }
+
+  /// Creates the instance from the node's `config:` as YAML text; the status of the plugin's
+  /// create (its reports go to the FakeHost given to the entry point).
+  cw_status create(std::string_view yaml) {
+    destroy();
+    return vtable_->create(cw_str{yaml.data(), yaml.size()}, &instance_);
+  }
+  /// Processes `event` with the created instance; the status of the plugin's process.
+  /// written() then holds the writes of this call, in order (whatever the status).
+  cw_status process(TestEvent& event) {
+    written_.clear();
+    cw_event_writer writer{};
+    writer.struct_size = sizeof(cw_event_writer);
+    writer.writer_ctx = &written_;
+    writer.set = [](void* ctx, cw_str key, cw_str value) {
+      static_cast<std::vector<std::pair<std::string, std::string>>*>(ctx)->emplace_back(
+          std::string(key.data, key.size), std::string(value.data, value.size));
+    };
+    return vtable_->process(instance_, event.view(), &writer);
+  }
+  /// Processes an event holding only Line.Raw.
+  cw_status process(std::string_view raw) {
+    TestEvent e(0, "", std::string(raw));
+    return process(e);
+  }
+  /// What the last process call wrote, in order: (key, value) as given to the writer.
+  const std::vector<std::pair<std::string, std::string>>& written() const { return written_; }
+  /// Frees the instance.
+  void destroy() {
+    if (instance_ != nullptr) {
+      vtable_->destroy(instance_);
+      instance_ = nullptr;
+    }
+  }
+
+ private:
+  const cw_parser_vtable* vtable_;
+  cw_instance* instance_ = nullptr;
+  std::vector<std::pair<std::string, std::string>> written_;
 };
 
 }  // namespace cw::sdk::testing

@@ -28,14 +28,15 @@ struct AgentConfig {
   std::string patterns_dir;              ///< "" = <hub_dir>/patterns
   int year = 0;                          ///< year for year-less timestamps, 0 = current
   scenarios::Simulation simulation;
-  /// Scenario plugins (`type: plugin` scenarios), loaded only when a scenario names one: our
-  /// built plugins in `plugin_dir` (with its index.json) plus those `plugin_index` declares
-  /// (e.g. <config_dir>/plugins/index.json; absent files skipped), with the configuration's
-  /// enabled and disabled lists. Both empty: such a scenario is a load error.
+  /// Parser plugins (nodes with `plugin:`) and scenario plugins (`type: plugin` scenarios),
+  /// each kind loaded only when an item names one: our built plugins (<plugin_dir>/index.json)
+  /// plus `plugin_index` (those `cwcli plugins install` enabled; absent file skipped), with the
+  /// configuration's enabled and disabled lists, as for acquisition. Both empty: an item naming
+  /// a plugin is a load error.
   std::string plugin_dir;
   std::string plugin_index;
-  std::vector<std::string> plugins_enabled;
-  std::vector<std::string> plugins_disabled;
+  std::vector<std::string> enabled_plugins;   ///< config `plugins.enabled` (empty = all)
+  std::vector<std::string> disabled_plugins;  ///< config `plugins.disabled`
 };
 
 /// Item files to load, when the caller chose them itself (hub tests list items by name or path)

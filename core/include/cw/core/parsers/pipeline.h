@@ -14,6 +14,9 @@
 namespace cw::core::expr {
 class Services;
 }
+namespace cw::core::plugins {
+class PluginSet;
+}
 
 // Staged YAML parsers (shared/docs/contract/parsers.md): nodes with filter, grok, statics,
 // stash, whitelists and children, grouped in stages named by their directory (s00-raw,
@@ -26,10 +29,16 @@ struct ParserFile {
   std::string stage;  ///< e.g. "s01-parse"
 };
 
+/// Gives the parser plugins (nodes with `plugin:`). Called only when a node names a plugin,
+/// at most once per Pipeline::load; the set is kept alive by the pipeline (and whoever else
+/// holds it) until its nodes' instances are destroyed. An error is the loader's message.
+using PluginProvider = std::function<Result<std::shared_ptr<const plugins::PluginSet>>()>;
+
 struct LoadOptions {
   std::string patterns_dir;          ///< grok pattern files (name without '.'); "" = base only
   std::string data_dir;              ///< where `data:` dest_files are found
   expr::Services* services = nullptr;  ///< required: data files, GeoIP, stash, clock
+  PluginProvider plugins;              ///< unset: a node naming a plugin is a load error
 };
 
 /// Called for every top-level node evaluated (hub-test parser dumps, `cwcli explain`).
@@ -38,15 +47,17 @@ using Recorder = std::function<void(std::string_view stage, std::string_view nod
                                     const event::Event& evt, bool success)>;
 
 struct Stats {
-  std::uint64_t events = 0;       ///< events processed
-  std::uint64_t parsed = 0;       ///< events that passed every stage
-  std::uint64_t unparsed = 0;     ///< dropped in some stage
-  std::uint64_t whitelisted = 0;  ///< parsed but whitelisted
-  std::uint64_t aborted = 0;      ///< dropped because a static returned an unusable type
-  std::uint64_t filter_errors = 0;     ///< filter runtime errors or non-bool results
-  std::uint64_t expression_errors = 0; ///< statics, grok expressions, whitelist expressions
-  std::uint64_t enricher_errors = 0;   ///< methods that reported an error (e.g. bad JSON)
-  std::uint64_t bad_targets = 0;       ///< `target:` writes to missing/invalid destinations
+  std::uint64_t events = 0;             ///< events processed
+  std::uint64_t parsed = 0;             ///< events that passed every stage
+  std::uint64_t unparsed = 0;           ///< dropped in some stage
+  std::uint64_t whitelisted = 0;        ///< parsed but whitelisted
+  std::uint64_t aborted = 0;            ///< dropped because a static returned an unusable type
+  std::uint64_t filter_errors = 0;      ///< filter runtime errors or non-bool results
+  std::uint64_t expression_errors = 0;  ///< statics, grok expressions, whitelist expressions
+  std::uint64_t enricher_errors = 0;    ///< methods that reported an error (e.g. bad JSON)
+  std::uint64_t bad_targets = 0;        ///< `target:` writes to missing/invalid destinations
+  std::uint64_t plugin_failures = 0;    ///< parser plugin calls that did not return CW_OK
+  std::uint64_t plugin_errors = 0;      ///< of those, errors (CW_ERROR, exceptions), logged
 };
 
 /// A loaded set of parser stages. Loading lists every problem at once (file, document, node,

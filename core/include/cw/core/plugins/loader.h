@@ -33,6 +33,11 @@ struct IndexEntry {
 /// "file":...}}}). A missing section is an empty list; a malformed entry is an error.
 Result<std::vector<IndexEntry>> readIndex(const std::string& path);
 
+/// Our installed plugins' folder: $CROWDWALL_PLUGIN_DIR, else the first of
+/// <exe dir>/../lib/crowdwall/plugins, <exe dir>/../lib/<multiarch>/crowdwall/plugins and
+/// <exe dir>/../plugins (the build tree) holding an index.json, else /usr/lib/crowdwall/plugins.
+std::string defaultPluginDir();
+
 /// This host's platform string ("linux-x86_64").
 std::string hostPlatform();
 /// Kind name used in the index for `kind` ("acquisition"...), "" when unknown.
@@ -105,6 +110,8 @@ class Plugin {
   const cw_notification_vtable* notification() const;
   /// The scenario table (checked complete at load), nullptr for other kinds.
   const cw_scenario_vtable* scenario() const;
+  /// The parser table, nullptr for other kinds (checked at load: size, every function set).
+  const cw_parser_vtable* parser() const;
   /// Errors the plugin reported (cw_host_api::report) since the last call; clears them.
   std::vector<std::string> takeReports() const;
 
