@@ -4,15 +4,16 @@
 // thread-local buffers, captures are written into the event maps from string views.
 #include "cw/core/parsers/pipeline.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <set>
 
-#include <spdlog/spdlog.h>
-
 #include "cw/core/expr/bindings.h"
 #include "cw/core/expr/services.h"
+#include "cw/core/plugins/event_view.h"
 #include "enrichers.h"
 #include "loader.h"
 #include "node.h"
@@ -40,8 +41,7 @@ struct Pipeline::Impl {
   mutable Stats stats;
 
   NodeResult eval(const Node& n, event::Event& e, const Value* vars) const;
-  NodeResult runStatics(const std::vector<Static>& list, event::Event& e,
-                        const Value* vars) const;
+  NodeResult runStatics(const std::vector<Static>& list, event::Event& e, const Value* vars) const;
   void assign(const Static& s, std::string_view value, event::Event& e) const;
   bool whitelisted(const Node& n, event::Event& e, const Value* vars) const;
   void runStash(const Node& n, const Value* vars) const;
@@ -82,7 +82,7 @@ Text valueText(const Value& v, std::string& buf) {
   }
 }
 
-} // namespace
+}  // namespace
 
 void Pipeline::Impl::advanceStage(event::Event& e) const {
   for (std::size_t i = 0; i + 1 < stages.size(); ++i) {
@@ -339,14 +339,6 @@ struct PluginWrites {
   }
 };
 
-void viewOf(const event::StrMap& map, std::vector<cw_kv>& out) {
-  out.clear();
-  for (const auto& entry : map) {
-    out.push_back(cw_kv{cw_str{entry.key.data(), entry.key.size()},
-                        cw_str{entry.value.data(), entry.value.size()}});
-  }
-}
-
 bool logWorthy(std::uint64_t n) {
   while (n >= 10 && n % 10 == 0) {
     n /= 10;
@@ -364,16 +356,8 @@ bool Pipeline::Impl::runPlugin(const Node& n, event::Event& e) const {
   thread_local PluginWrites writes;
   const detail::PluginStep& step = *n.plugin;
 
-  viewOf(e.parsed, parsed_kv);
-  viewOf(e.meta, meta_kv);
-  cw_event_view view{};
-  view.struct_size = sizeof(cw_event_view);
-  view.raw = cw_str{e.line.raw.data(), e.line.raw.size()};
-  view.parsed = parsed_kv.data();
-  view.parsed_count = parsed_kv.size();
-  view.meta = meta_kv.data();
-  view.meta_count = meta_kv.size();
-  view.time_ns = e.time.unix_nanos;
+  cw_event_view view;
+  plugins::fillEventView(e, parsed_kv, meta_kv, view);
   cw_event_writer writer{sizeof(cw_event_writer), &writes, &PluginWrites::set};
   writes.count = 0;
 
@@ -499,9 +483,10 @@ NodeResult Pipeline::Impl::eval(const Node& n, event::Event& e, const Value* var
 
   if (n.debug) {
     // `debug: true` in a parser file: per-node trace for whoever writes the parser.
-    spdlog::debug("Parser node evaluated node={} stage={} grok_matched={} whitelisted={} "
-                  "success={}",
-                  n.name, e.stage, grok_ok, wl_hit, state);
+    spdlog::debug(
+        "Parser node evaluated node={} stage={} grok_matched={} whitelisted={} "
+        "success={}",
+        n.name, e.stage, grok_ok, wl_hit, state);
   }
   if (!state) {
     return NodeResult::Fail;
@@ -517,8 +502,7 @@ NodeResult Pipeline::Impl::eval(const Node& n, event::Event& e, const Value* var
   return NodeResult::Success;
 }
 
-Result<Pipeline> Pipeline::load(const std::vector<ParserFile>& files,
-                                const LoadOptions& options) {
+Result<Pipeline> Pipeline::load(const std::vector<ParserFile>& files, const LoadOptions& options) {
   if (options.services == nullptr) {
     return makeError(ErrorCode::Config, "parser pipeline: LoadOptions.services is required");
   }
@@ -530,8 +514,8 @@ Result<Pipeline> Pipeline::load(const std::vector<ParserFile>& files,
   if (!options.patterns_dir.empty()) {
     auto added = impl.library->addFromDirectory(options.patterns_dir);
     if (!added) {
-      return makeError(ErrorCode::Config, "grok patterns " + options.patterns_dir + ": " +
-                                              added.error().message);
+      return makeError(ErrorCode::Config,
+                       "grok patterns " + options.patterns_dir + ": " + added.error().message);
     }
   }
 
@@ -633,17 +617,11 @@ bool Pipeline::process(event::Event& evt, const Recorder* recorder) const {
   return true;
 }
 
-const std::vector<std::string>& Pipeline::stages() const {
-  return impl_->stages;
-}
+const std::vector<std::string>& Pipeline::stages() const { return impl_->stages; }
 
-std::size_t Pipeline::nodeCount() const {
-  return impl_->node_count;
-}
+std::size_t Pipeline::nodeCount() const { return impl_->node_count; }
 
-const Stats& Pipeline::stats() const {
-  return impl_->stats;
-}
+const Stats& Pipeline::stats() const { return impl_->stats; }
 
 std::vector<std::string> Pipeline::nodeNames(std::string_view stage) const {
   std::vector<std::string> out;
@@ -657,13 +635,11 @@ std::vector<std::string> Pipeline::nodeNames(std::string_view stage) const {
   return out;
 }
 
-std::size_t Pipeline::skippedDocuments() const {
-  return impl_->skipped_documents;
-}
+std::size_t Pipeline::skippedDocuments() const { return impl_->skipped_documents; }
 
 Pipeline::Pipeline() : impl_(std::make_unique<Impl>()) {}
 Pipeline::~Pipeline() = default;
 Pipeline::Pipeline(Pipeline&&) noexcept = default;
 Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 
-} // namespace cw::core::parsers
+}  // namespace cw::core::parsers

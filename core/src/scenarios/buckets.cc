@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "cw/core/expr/bindings.h"
+#include "cw/core/plugins/event_view.h"
 #include "cw/core/plugins/loader.h"
 #include "internal.h"
 #include "sha1.h"
@@ -34,7 +35,7 @@ struct ScenarioState {
 
 float bayesUpdate(float p, float a, float b) { return a * p / (a * p + b * (1 - p)); }
 
-} // namespace
+}  // namespace
 
 struct BucketManager::Impl {
   /// The scenario plugins; declared first so that it outlives every instance of `scenarios`.
@@ -90,26 +91,11 @@ struct BucketManager::Impl {
     }
   }
 
-  static void fillKv(const event::StrMap& map, std::vector<cw_kv>& out) {
-    out.clear();
-    for (const auto& e : map) {
-      out.push_back(
-          cw_kv{cw_str{e.key.data(), e.key.size()}, cw_str{e.value.data(), e.value.size()}});
-    }
-  }
-
   /// The view of `evt` for scenario plugins (borrowing its strings) at time `t`, group `key`.
   const cw_event_view* eventView(const event::Event& evt, TimePoint t, std::string_view key) {
     if (!view_ready) {
       view_ready = true;
-      fillKv(evt.parsed, view_parsed);
-      fillKv(evt.meta, view_meta);
-      view.struct_size = sizeof(cw_event_view);
-      view.raw = cw_str{evt.line.raw.data(), evt.line.raw.size()};
-      view.parsed = view_parsed.data();
-      view.parsed_count = view_parsed.size();
-      view.meta = view_meta.data();
-      view.meta_count = view_meta.size();
+      plugins::fillEventView(evt, view_parsed, view_meta, view);
     }
     view.time_ns = t.unix_nanos;
     view.group = cw_str{key.data(), key.size()};
@@ -211,9 +197,8 @@ struct BucketManager::Impl {
         removeBucket(st, b);
         return;
       }
-      st.blackholes.emplace_back(b->mapkey,
-                                 TimePoint::fromUnixNanos(now.unix_nanos + s.blackhole,
-                                                          now.utc_offset_s));
+      st.blackholes.emplace_back(
+          b->mapkey, TimePoint::fromUnixNanos(now.unix_nanos + s.blackhole, now.utc_offset_s));
     }
     ++stats.overflows;
     out.push_back(std::move(ev));
@@ -339,8 +324,8 @@ struct BucketManager::Impl {
       if (!d.ok()) {
         runtimeError(s, "distinct", d.error().message);
       } else if (!d.value().isString()) {
-        runtimeError(s, "distinct", std::string("unexpected return type ") +
-                                        Value::kindName(d.value().kind()));
+        runtimeError(s, "distinct",
+                     std::string("unexpected return type ") + Value::kindName(d.value().kind()));
       } else {
         std::string_view v = d.value().asString();
         if (b->seen.find(v) != b->seen.end()) {
@@ -507,8 +492,9 @@ void BucketManager::pour(const event::Event& evt, std::vector<event::Event>& out
         return;
       }
       if (!g.value().isString()) {
-        im.runtimeError(s, "groupby", std::string("groupby must give a string, got ") +
-                                          Value::kindName(g.value().kind()));
+        im.runtimeError(
+            s, "groupby",
+            std::string("groupby must give a string, got ") + Value::kindName(g.value().kind()));
         return;
       }
       key_holder = std::move(g.value());
@@ -577,4 +563,4 @@ std::size_t BucketManager::liveBuckets() const {
 
 const Stats& BucketManager::stats() const { return impl_->stats; }
 
-} // namespace cw::core::scenarios
+}  // namespace cw::core::scenarios
