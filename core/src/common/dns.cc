@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cw/core/common/dns.h"
+#include "cw/core/common/ip.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -42,10 +43,10 @@ std::vector<std::string> resolveReverse(const std::string& ip) {
   socklen_t len = 0;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+  if (inetPton(AF_INET, ip, &v4->sin_addr)) {
     v4->sin_family = AF_INET;
     len = sizeof(sockaddr_in);
-  } else if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
+  } else if (inetPton(AF_INET6, ip, &v6->sin6_addr)) {
     v6->sin6_family = AF_INET6;
     len = sizeof(sockaddr_in6);
   } else {

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cw/core/common/ip.h"
 #include "cw/core/common/dns.h"
 #include "cw/core/common/time.h"
 #include "internal.h"
@@ -1163,19 +1164,15 @@ struct Ip {
 };
 
 bool parseIp(std::string_view s, Ip& ip) {
-  if (s.empty() || s.size() > 64) {
-    return false;
-  }
-  const std::string t(s);
   std::memset(ip.b, 0, sizeof ip.b);
   unsigned char v4[4];
-  if (inet_pton(AF_INET, t.c_str(), v4) == 1) {
+  if (inetPton(AF_INET, s, v4)) {
     ip.b[10] = ip.b[11] = 0xFF;
     std::memcpy(ip.b + 12, v4, 4);
     ip.v4 = true;
     return true;
   }
-  if (inet_pton(AF_INET6, t.c_str(), ip.b) == 1) {
+  if (inetPton(AF_INET6, s, ip.b)) {
     static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
     ip.v4 = std::memcmp(ip.b, kMapped, 12) == 0;
     return true;

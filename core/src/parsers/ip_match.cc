@@ -5,24 +5,16 @@
 
 #include <charconv>
 #include <cstring>
+#include "cw/core/common/ip.h"
 
 namespace cw::core::parsers::detail {
 
 bool parseIp(std::string_view text, IpAddr& out) {
-  // inet_pton wants a NUL-terminated string: copy into a stack buffer (the longest IPv6 text
-  // form with an embedded IPv4 is 45 characters).
-  char buf[64];
-  if (text.empty() || text.size() >= sizeof(buf)) {
-    return false;
-  }
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = '\0';
-
   out = IpAddr{};
   if (text.find(':') == std::string_view::npos) {
-    return inet_pton(AF_INET, buf, out.bytes.data()) == 1;
+    return inetPton(AF_INET, text, out.bytes.data());
   }
-  if (inet_pton(AF_INET6, buf, out.bytes.data()) != 1) {
+  if (!inetPton(AF_INET6, text, out.bytes.data())) {
     return false;
   }
 

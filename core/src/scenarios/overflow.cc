@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cw/core/expr/bindings.h"
+#include "cw/core/common/ip.h"
 #include "internal.h"
 
 namespace cw::core::scenarios::detail {
@@ -18,10 +19,8 @@ bool validIp(std::string_view s) {
   if (s.empty() || s.size() > 64) {
     return false;
   }
-  std::string text(s);
   std::array<unsigned char, 16> buf{};
-  return inet_pton(AF_INET, text.c_str(), buf.data()) == 1 ||
-         inet_pton(AF_INET6, text.c_str(), buf.data()) == 1;
+  return inetPton(AF_INET, s, buf.data()) || inetPton(AF_INET6, s, buf.data());
 }
 
 /// "10.1.2.3/16" -> "10.1.0.0/16" (the network, as Go's ParseCIDR gives it).
@@ -42,8 +41,8 @@ std::optional<std::string> networkOf(std::string_view cidr) {
   std::array<unsigned char, 16> buf{};
   int family = AF_INET;
   int width = 32;
-  if (inet_pton(AF_INET, addr.c_str(), buf.data()) != 1) {
-    if (inet_pton(AF_INET6, addr.c_str(), buf.data()) != 1) {
+  if (!inetPton(AF_INET, addr, buf.data())) {
+    if (!inetPton(AF_INET6, addr, buf.data())) {
       return std::nullopt;
     }
     family = AF_INET6;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include "cw/core/common/ip.h"
 
 #include "cw/core/store/store.h"
 
@@ -18,12 +19,12 @@ constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 int parseAddress(const std::string& text, std::array<std::uint8_t, 16>& out) {
   out.fill(0);
   in_addr v4{};
-  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+  if (inetPton(AF_INET, text, &v4)) {
     std::memcpy(out.data() + 12, &v4, 4);
     return 4;
   }
   in6_addr v6{};
-  if (text.find(':') != std::string::npos && inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+  if (text.find(':') != std::string::npos && inetPton(AF_INET6, text, &v6)) {
     std::memcpy(out.data(), &v6, 16);
     if (std::memcmp(out.data(), kMapped, 12) == 0) {
       std::fill(out.begin(), out.begin() + 12, std::uint8_t{0});

@@ -87,10 +87,12 @@ description: d
 filter: "true"
 )");
   REQUIRE(m.ok());
+  using namespace std::string_literals;
   auto out = pourAll(*m, {logEvent("not-an-ip", "2020-01-01T10:00:00Z"),
-                          logEvent("", "2020-01-01T10:00:00Z")});
+                          logEvent("", "2020-01-01T10:00:00Z"),
+                          logEvent("203.0.113.45\0x"s, "2020-01-01T10:00:00Z")});
   CHECK(out.empty());
-  CHECK(m->stats().errors == 2);
+  CHECK(m->stats().errors == 3);
   out = pourAll(*m, {logEvent("2001:db8::1", "2020-01-01T10:00:00Z")});
   REQUIRE(out.size() == 1);
   CHECK(out[0].overflow.alert()->source.value == "2001:db8::1");

@@ -60,6 +60,10 @@ TEST_CASE("IpRange parses addresses and CIDR ranges into 16-byte intervals", "[s
   CHECK(IpRange::parse("999.1.1.1").error().message == "invalid address");
   CHECK(IpRange::parse("01.2.3.4").error().message == "invalid address");
   CHECK(IpRange::parse("").error().message == "invalid address");
+  using namespace std::string_literals;
+  CHECK(IpRange::parse("192.0.2.1\0junk"s).error().message == "invalid address");  // whole text
+  CHECK(IpRange::parse("192.0.2.0\0/24"s).error().message ==
+        "while parsing range 192.0.2.0\0/24: invalid CIDR address: 192.0.2.0\0/24"s);
   CHECK(IpRange::parse("1.2.3.0/33").error().message ==
         "while parsing range 1.2.3.0/33: invalid CIDR address: 1.2.3.0/33");
   CHECK(IpRange::parse("1.2.3.0/").error().message ==
