@@ -108,4 +108,16 @@ crowdwall: 1 error(s) loading parsers:
 crowdwall:   $tmp/hub/parsers/s01-parse/fw-kv.yaml: document 1, node 'test/fw-kv': plugin: no enabled parser plugin 'kv' (available: none), at line 5
 ERR
 diff -u "$tmp/expected" "$tmp/err"
+
+# A plugin folder without index.json (a wrong --plugin-dir): the error names that folder's index.
+if "$cw" replay --file "$tmp/fw.log" --type fw --hub "$tmp/hub" --plugin-dir "$tmp/nowhere" \
+     > /dev/null 2> "$tmp/err"; then
+  echo "replay_parser: a plugin dir without index.json was accepted" >&2
+  exit 1
+fi
+cat > "$tmp/expected" <<ERR
+crowdwall: 1 error(s) loading parsers:
+crowdwall:   $tmp/hub/parsers/s01-parse/fw-kv.yaml: document 1, node 'test/fw-kv': plugin: parser plugin 'kv': cannot read plugin index $tmp/nowhere/index.json: No such file or directory, at line 5
+ERR
+diff -u "$tmp/expected" "$tmp/err"
 echo "replay_parser: the kv parser plugin feeds the scenario (1 alert)"

@@ -386,7 +386,9 @@ LoadOptions installedPluginOptions(const std::string& dir, const std::string& in
   LoadOptions o;
   const std::string builtin = dir.empty() ? "" : (fs::path(dir) / "index.json").string();
   std::error_code ec;
-  if (!builtin.empty() && (fs::exists(builtin, ec) || index.empty())) {
+  // A plugin dir is always read: when its index.json is missing the error names it (a wrong
+  // --plugin-dir or plugin_dir), not the optional index of installed plugins.
+  if (!builtin.empty()) {
     o.plugin_dir = dir;
     o.index_path = builtin;
   }

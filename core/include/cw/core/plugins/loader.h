@@ -58,9 +58,9 @@ struct LoadOptions {
   std::vector<std::string> optional_indexes;
 };
 
-/// The options the daemon uses: our built plugins (<dir>/index.json, when present or when
-/// `index` is empty) plus `index` (the plugins `cwcli plugins install` enabled, files relative
-/// to its folder, absent ones skipped), restricted to `kind`.
+/// The options the daemon uses: our built plugins (<dir>/index.json, which must exist when `dir`
+/// is given) plus `index` (the plugins `cwcli plugins install` enabled, files relative to its
+/// folder; skipped when absent), restricted to `kind`.
 LoadOptions installedPluginOptions(const std::string& dir, const std::string& index,
                                    const std::vector<std::string>& enabled,
                                    const std::vector<std::string>& disabled,
