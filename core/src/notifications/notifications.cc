@@ -295,10 +295,6 @@ Result<std::unique_ptr<Notifications>> Notifications::load(const config::Config&
   }
   out->plugins_ = std::move(*set);
 
-  std::string available;
-  for (const auto& p : out->plugins_->plugins()) {
-    available += (available.empty() ? "" : ", ") + p->entry().id;
-  }
   for (const std::string& name : wanted) {
     const NotificationConfig* c = find(name);
     if (c == nullptr) {
@@ -306,33 +302,12 @@ Result<std::unique_ptr<Notifications>> Notifications::load(const config::Config&
     }
     const std::string at = c->file + ":" + std::to_string(c->line);
     // `type` is a plugin id, or (CrowdSec's files: `type: http`) the last part of one.
-    const bool short_type = c->type.find('/') == std::string::npos;
-    std::vector<const plugins::Plugin*> matches;
-    for (const auto& p : out->plugins_->plugins()) {
-      const std::string& id = p->entry().id;
-      const bool match = short_type ? id.size() > c->type.size() && id.ends_with(c->type) &&
-                                          id[id.size() - c->type.size() - 1] == '/'
-                                    : id == c->type;
-      if (match && p->notification() != nullptr) {
-        matches.push_back(p.get());
-      }
-    }
-    if (matches.size() > 1) {
-      std::string ids;
-      for (const plugins::Plugin* p : matches) {
-        ids += (ids.empty() ? "" : ", ") + p->entry().id;
-      }
-      appendLine(problems, at + ": notification '" + name + "': type '" + c->type +
-                               "' is ambiguous: " + ids + " (write the full id)");
+    auto resolved = out->plugins_->resolve("notification", c->type);
+    if (!resolved) {
+      appendLine(problems, at + ": notification '" + name + "': " + resolved.error().message);
       continue;
     }
-    if (matches.empty()) {
-      appendLine(problems, at + ": notification '" + name + "': no enabled notification plugin '" +
-                               (short_type ? "*/" : "") + c->type +
-                               "' (available: " + (available.empty() ? "none" : available) + ")");
-      continue;
-    }
-    const plugins::Plugin* plugin = matches.front();
+    const plugins::Plugin* plugin = *resolved;
     const std::string& id = plugin->entry().id;
     cw_instance* instance = nullptr;
     const cw_status status =

@@ -4,17 +4,16 @@
 // fails once at the end with all of them.
 #include "loader.h"
 
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <tuple>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
-
-#include <spdlog/spdlog.h>
+#include <tuple>
 
 #include "cw/core/common/file.h"
 #include "cw/core/expr/services.h"
@@ -24,14 +23,13 @@ namespace cw::core::parsers::detail {
 namespace {
 
 constexpr std::string_view kNodeKeys[] = {
-    "name",  "description",    "author", "references", "format",    "debug",
-    "filter", "onsuccess",     "pattern_syntax", "grok", "statics", "stash",
-    "whitelist", "nodes",      "data",   "profiling",  "stage",
+    "name",      "description", "author",         "references", "format",  "debug",
+    "filter",    "onsuccess",   "pattern_syntax", "grok",       "statics", "stash",
+    "whitelist", "nodes",       "data",           "profiling",  "stage",
     "plugin",  // ours: a parser plugin step (docs/plugins.md)
 };
 constexpr std::string_view kPluginKeys[] = {"id", "config"};
-constexpr std::string_view kGrokKeys[] = {"pattern", "name", "apply_on", "expression",
-                                          "statics"};
+constexpr std::string_view kGrokKeys[] = {"pattern", "name", "apply_on", "expression", "statics"};
 constexpr std::string_view kStaticKeys[] = {"target", "parsed", "meta",      "enriched",
                                             "method", "value",  "expression"};
 constexpr std::string_view kStashKeys[] = {"name", "key", "value", "ttl", "size", "strategy"};
@@ -39,9 +37,7 @@ constexpr std::string_view kWhitelistKeys[] = {"reason", "ip", "cidr", "expressi
 constexpr std::string_view kDataKeys[] = {"source_url", "dest_file", "type", "strategy",
                                           "size",       "ttl",       "cache"};
 
-int lineOf(const YAML::Node& n) {
-  return n.Mark().line + 1;
-}
+int lineOf(const YAML::Node& n) { return n.Mark().line + 1; }
 
 /// Parses "1", "1.0", "2.1.3" as (major, minor); false when it is not a version.
 bool parseVersion(std::string_view text, int& major, int& minor) {
@@ -233,7 +229,9 @@ Target resolveTargetPath(std::string_view path, std::string& key) {
 class Loader {
  public:
   Loader(const LoadOptions& options, grok::PatternLibrary& library, LoadedNodes& out)
-      : options_(options), library_(library), out_(out),
+      : options_(options),
+        library_(library),
+        out_(out),
         env_(expr::Environment::forEvent(*options.services)) {}
 
   void loadFile(const ParserFile& file);
@@ -249,8 +247,8 @@ class Loader {
 
   void error(const Where& w, std::string_view field, const YAML::Node& at,
              std::string_view message) {
-    std::string e = *w.file + ": document " + std::to_string(w.document) + ", node '" + w.node +
-                    "': ";
+    std::string e =
+        *w.file + ": document " + std::to_string(w.document) + ", node '" + w.node + "': ";
     if (!field.empty()) {
       e.append(field).append(": ");
     }
@@ -317,8 +315,8 @@ class Loader {
     return true;
   }
 
-  std::optional<expr::Program> compile(const Where& w, std::string_view field,
-                                       const YAML::Node& at, const std::string& source) {
+  std::optional<expr::Program> compile(const Where& w, std::string_view field, const YAML::Node& at,
+                                       const std::string& source) {
     auto p = expr::Program::compile(source, env_);
     if (!p) {
       error(w, field, at, p.error().message);
@@ -460,8 +458,8 @@ bool Loader::loadStatics(const Where& w, std::string_view field, const YAML::Nod
       s.method_name = method;
       s.method = methodByName(method);
       if (s.method == Method::Unknown) {
-        spdlog::warn("Unknown enrichment method, static ignored method={} file={} node={}",
-                     method, *w.file, w.node);
+        spdlog::warn("Unknown enrichment method, static ignored method={} file={} node={}", method,
+                     *w.file, w.node);
       }
       if (!has_source) {
         error(w, f, item, "method '" + method + "' needs a value or an expression");
@@ -484,9 +482,10 @@ bool Loader::loadStatics(const Where& w, std::string_view field, const YAML::Nod
         s.target_text = target;
         s.target = resolveTargetPath(target, s.key);
         if (s.target == Target::Invalid) {
-          spdlog::error("Static target is not a string field of the event, it will be "
-                        "skipped target={} file={} node={}",
-                        target, *w.file, w.node);
+          spdlog::error(
+              "Static target is not a string field of the event, it will be "
+              "skipped target={} file={} node={}",
+              target, *w.file, w.node);
         }
       } else {
         error(w, f, item, "needs a target (meta, parsed, enriched, target or method)");
@@ -800,51 +799,12 @@ bool Loader::loadPlugin(const Where& w, const YAML::Node& y, Node& n) {
     return false;
   }
 
-  // An exact id wins; a short name must match one plugin only.
-  auto shortName = [](std::string_view id) {
-    const std::size_t slash = id.rfind('/');
-    return slash == std::string_view::npos ? id : id.substr(slash + 1);
-  };
-  const plugins::Plugin* found = nullptr;
-  std::vector<const plugins::Plugin*> by_short;
-  std::string available;
-  for (const auto& p : out_.plugins->plugins()) {
-    if (p->parser() == nullptr) {
-      continue;
-    }
-    available += (available.empty() ? "" : ", ") + p->entry().id;
-    if (p->entry().id == name) {
-      found = p.get();
-    } else if (shortName(p->entry().id) == name) {
-      by_short.push_back(p.get());
-    }
-  }
-  if (found == nullptr && by_short.size() > 1) {
-    std::string ids;
-    for (const plugins::Plugin* p : by_short) {
-      ids += (ids.empty() ? "" : ", ") + p->entry().id;
-    }
-    error(w, "plugin", at,
-          "parser plugin '" + name + "' is ambiguous (" + ids + "): name it by its id");
+  auto resolved = out_.plugins->resolve("parser", name);
+  if (!resolved) {
+    error(w, "plugin", at, resolved.error().message);
     return false;
   }
-  if (found == nullptr && by_short.size() == 1) {
-    found = by_short.front();
-  }
-  if (found == nullptr) {
-    for (const std::string& id : out_.plugins->skipped()) {
-      if (id == name || shortName(id) == name) {
-        error(w, "plugin", at,
-              "parser plugin '" + id +
-                  "' is disabled (plugins.disabled, or missing from plugins.enabled)");
-        return false;
-      }
-    }
-    error(w, "plugin", at,
-          "no enabled parser plugin '" + name +
-              "' (available: " + (available.empty() ? "none" : available) + ")");
-    return false;
-  }
+  const plugins::Plugin* found = *resolved;
 
   cw_instance* instance = nullptr;
   const cw_status status =
@@ -911,8 +871,7 @@ bool Loader::loadNode(const Where& parent_where, const YAML::Node& y, Node& n, b
     if (os == "next_stage") {
       n.next_stage = true;
     } else if (!os.empty() && os != "continue") {
-      error(w, "onsuccess", y["onsuccess"],
-            "must be 'next_stage' or 'continue', not '" + os + "'");
+      error(w, "onsuccess", y["onsuccess"], "must be 'next_stage' or 'continue', not '" + os + "'");
       ok = false;
     }
   }
@@ -1000,9 +959,10 @@ void Loader::loadFile(const ParserFile& file) {
     }
     if (!doc["name"] && !doc["description"] && !doc["author"]) {
       // Upstream skips these silently: it allows a trailing '---' with comments.
-      spdlog::debug("Parser document without name, description or author skipped file={} "
-                    "document={}",
-                    file.path, doc_index);
+      spdlog::debug(
+          "Parser document without name, description or author skipped file={} "
+          "document={}",
+          file.path, doc_index);
       continue;
     }
 
@@ -1013,11 +973,11 @@ void Loader::loadFile(const ParserFile& file) {
         int major = 0;
         int minor = 0;
         const std::string& f = doc["format"].Scalar();
-        if (!parseVersion(f, major, minor) || major < 1 || major > 3 ||
-            (major == 3 && minor > 0)) {
-          spdlog::error("Parser node skipped: unsupported format version={} (supported 1.0 to "
-                        "3.0) file={} node={}",
-                        f, file.path, doc["name"] ? doc["name"].as<std::string>("") : "");
+        if (!parseVersion(f, major, minor) || major < 1 || major > 3 || (major == 3 && minor > 0)) {
+          spdlog::error(
+              "Parser node skipped: unsupported format version={} (supported 1.0 to "
+              "3.0) file={} node={}",
+              f, file.path, doc["name"] ? doc["name"].as<std::string>("") : "");
           ++out_.skipped_format;
           continue;
         }
@@ -1033,11 +993,10 @@ void Loader::loadFile(const ParserFile& file) {
   }
 }
 
-} // namespace
+}  // namespace
 
-std::vector<std::string> loadNodes(const std::vector<ParserFile>& files,
-                                   const LoadOptions& options, grok::PatternLibrary& library,
-                                   LoadedNodes& out) {
+std::vector<std::string> loadNodes(const std::vector<ParserFile>& files, const LoadOptions& options,
+                                   grok::PatternLibrary& library, LoadedNodes& out) {
   Loader loader(options, library, out);
   std::vector<const ParserFile*> sorted;
   for (const auto& f : files) {
@@ -1048,9 +1007,9 @@ std::vector<std::string> loadNodes(const std::vector<ParserFile>& files,
   // the file comes from), then full path to keep the order total.
   auto key = [](const ParserFile* f) {
     const std::size_t slash = f->path.find_last_of('/');
-    const std::string_view name =
-        slash == std::string::npos ? std::string_view(f->path)
-                                   : std::string_view(f->path).substr(slash + 1);
+    const std::string_view name = slash == std::string::npos
+                                      ? std::string_view(f->path)
+                                      : std::string_view(f->path).substr(slash + 1);
     return std::make_tuple(std::string_view(f->stage), name, std::string_view(f->path));
   };
   std::stable_sort(sorted.begin(), sorted.end(),
@@ -1061,4 +1020,4 @@ std::vector<std::string> loadNodes(const std::vector<ParserFile>& files,
   return std::move(loader.errors());
 }
 
-} // namespace cw::core::parsers::detail
+}  // namespace cw::core::parsers::detail

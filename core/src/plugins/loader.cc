@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cw/core/common/file.h"
 #include "cw/core/plugins/loader.h"
 
 #include <dlfcn.h>
@@ -22,6 +21,8 @@
 #include <map>
 #include <sstream>
 #include <utility>
+
+#include "cw/core/common/file.h"
 
 namespace cw::core::plugins {
 namespace {
@@ -252,6 +253,47 @@ const Plugin* PluginSet::find(std::string_view id) const {
     }
   }
   return nullptr;
+}
+
+Result<const Plugin*> PluginSet::resolve(std::string_view kind, std::string_view name) const {
+  auto lastPart = [](std::string_view id) {
+    const std::size_t slash = id.rfind('/');
+    return slash == std::string_view::npos ? id : id.substr(slash + 1);
+  };
+  const std::string what = std::string(kind) + " plugin '" + std::string(name) + "'";
+  std::vector<const Plugin*> by_last_part;
+  std::string available;
+  for (const auto& p : plugins_) {
+    if (p->entry().kind != kind) {
+      continue;
+    }
+    if (p->entry().id == name) {
+      return p.get();  // an exact id wins
+    }
+    if (lastPart(p->entry().id) == name) {
+      by_last_part.push_back(p.get());
+    }
+    available += (available.empty() ? "" : ", ") + p->entry().id;
+  }
+  if (by_last_part.size() == 1) {
+    return by_last_part.front();
+  }
+  if (by_last_part.size() > 1) {
+    std::string ids;
+    for (const Plugin* p : by_last_part) {
+      ids += (ids.empty() ? "" : ", ") + p->entry().id;
+    }
+    return makeError(ErrorCode::NotFound, what + " is ambiguous (" + ids + "): name it by its id");
+  }
+  for (const std::string& id : skipped_) {
+    if (id == name || lastPart(id) == name) {
+      return makeError(ErrorCode::NotFound,
+                       std::string(kind) + " plugin '" + id +
+                           "' is disabled (plugins.disabled, or missing from plugins.enabled)");
+    }
+  }
+  return makeError(ErrorCode::NotFound, "no enabled " + what + " (available: " +
+                                            (available.empty() ? "none" : available) + ")");
 }
 
 const Plugin* PluginSet::findDsnScheme(std::string_view scheme) const {

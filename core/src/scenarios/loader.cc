@@ -60,8 +60,8 @@ constexpr int kPluginDefaultQueue = 20;
 constexpr std::string_view kScopeKeys[] = {"type", "expression"};
 constexpr std::string_view kBayesKeys[] = {"condition", "prob_given_evil", "prob_given_benign",
                                            "guillotine"};
-constexpr std::string_view kDataKeys[] = {"source_url", "dest_file", "type", "strategy", "size",
-                                          "ttl"};
+constexpr std::string_view kDataKeys[] = {"source_url", "dest_file", "type",
+                                          "strategy",   "size",      "ttl"};
 
 int lineOf(const YAML::Node& n) { return n.Mark().line + 1; }
 
@@ -98,8 +98,8 @@ std::optional<bool> yamlBool(const YAML::Node& n) {
   if (!isPlain(n) && n.Tag() != "tag:yaml.org,2002:bool" && n.Tag() != "!!bool") {
     return std::nullopt;
   }
-  static const std::set<std::string> kTrue = {"y",  "Y",  "yes", "Yes", "YES", "true",
-                                              "True", "TRUE", "on", "On",  "ON"};
+  static const std::set<std::string> kTrue = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                              "True", "TRUE", "on",  "On",  "ON"};
   static const std::set<std::string> kFalse = {"n",     "N",     "no",  "No",  "NO", "false",
                                                "False", "FALSE", "off", "Off", "OFF"};
   if (kTrue.count(n.Scalar()) != 0) {
@@ -280,8 +280,8 @@ class DocumentLoader {
       return std::nullopt;
     }
     if (*ver < std::vector<long>{1, 0, 0} || *ver > std::vector<long>{3, 0, 0}) {
-      spdlog::warn("Skipping scenario name={} file={} format={} (supported >= 1.0, <= 3.0)",
-                   s.name, file_.path, format);
+      spdlog::warn("Skipping scenario name={} file={} format={} (supported >= 1.0, <= 3.0)", s.name,
+                   file_.path, format);
       skipped_ = true;
       return std::nullopt;
     }
@@ -332,8 +332,8 @@ class DocumentLoader {
 
     // Simulated iff (global on and not excluded) or (global off and excluded).
     const Simulation& sim = options_.simulation;
-    bool excluded = std::find(sim.exclusions.begin(), sim.exclusions.end(), s.name) !=
-                    sim.exclusions.end();
+    bool excluded =
+        std::find(sim.exclusions.begin(), sim.exclusions.end(), s.name) != sim.exclusions.end();
     s.simulated = sim.enabled != excluded;
 
     finish(s);
@@ -411,8 +411,7 @@ class DocumentLoader {
     }
     auto v = yamlInt(*n);
     if (!v || *v < INT32_MIN || *v > INT32_MAX) {
-      error(key, "expected an integer, got '" + (n->IsScalar() ? n->Scalar() : yamlKind(*n)) +
-                     "'");
+      error(key, "expected an integer, got '" + (n->IsScalar() ? n->Scalar() : yamlKind(*n)) + "'");
       return std::nullopt;
     }
     return v;
@@ -438,8 +437,7 @@ class DocumentLoader {
     }
     auto v = yamlBool(*n);
     if (!v) {
-      error(key, "expected a boolean, got '" + (n->IsScalar() ? n->Scalar() : yamlKind(*n)) +
-                     "'");
+      error(key, "expected a boolean, got '" + (n->IsScalar() ? n->Scalar() : yamlKind(*n)) + "'");
       return false;
     }
     return *v;
@@ -681,8 +679,8 @@ class DocumentLoader {
       auto p = expr::Program::compile(source, env);
       if (!p.ok()) {
         problems_.add(file_.path, lineOf(item),
-                      label_ + ": bayesian_conditions: invalid expression '" + source + "': " +
-                          p.error().message);
+                      label_ + ": bayesian_conditions: invalid expression '" + source +
+                          "': " + p.error().message);
         continue;
       }
       c.condition = std::move(p.value());
@@ -848,18 +846,12 @@ class DocumentLoader {
       error("plugin", "cannot use plugin '" + id + "': " + why);
       return;
     }
-    const plugins::Plugin* plugin = set->find(id);
-    if (plugin == nullptr || plugin->scenario() == nullptr) {
-      std::string available;
-      for (const auto& p : set->plugins()) {
-        if (p->scenario() != nullptr) {
-          available += (available.empty() ? "" : ", ") + p->entry().id;
-        }
-      }
-      error("plugin", "no enabled scenario plugin '" + id +
-                          "' (available: " + (available.empty() ? "none" : available) + ")");
+    auto resolved = set->resolve("scenario", id);
+    if (!resolved) {
+      error("plugin", resolved.error().message);
       return;
     }
+    const plugins::Plugin* plugin = *resolved;
     cw_instance* instance = nullptr;
     const cw_status status = plugin->scenario()->create(
         cw_str{s.plugin_config.data(), s.plugin_config.size()}, &instance);
@@ -900,8 +892,8 @@ class DocumentLoader {
         s.queue_bound = (s.cache_size > 0 ? s.cache_size : kPluginDefaultQueue) - 1;
         return;
     }
-    bool bounded_by_cache = (s.cache_size > 0 && s.cache_size <= s.capacity) ||
-                            (s.capacity == -1 && s.cache_size > 0);
+    bool bounded_by_cache =
+        (s.cache_size > 0 && s.cache_size <= s.capacity) || (s.capacity == -1 && s.cache_size > 0);
     if (bounded_by_cache) {
       s.queue_bound = s.cache_size;
     } else {
@@ -920,7 +912,7 @@ class DocumentLoader {
   bool skipped_ = false;
 };
 
-} // namespace
+}  // namespace
 
 const char* bucketTypeName(BucketType t) {
   switch (t) {
@@ -983,4 +975,4 @@ Result<std::vector<Scenario>> loadScenarios(const std::vector<ScenarioFile>& fil
   return out;
 }
 
-} // namespace cw::core::scenarios::detail
+}  // namespace cw::core::scenarios::detail

@@ -170,10 +170,10 @@ TEST_CASE("a CrowdSec type without a slash names the plugin whose id ends with i
     REQUIRE_FALSE(notifications);
     CHECK(notifications.error().message ==
           f +
-              ":1: notification 'rec': type 'recorder' is ambiguous: fixture/recorder, "
-              "other/recorder (write the full id)\n" +
+              ":1: notification 'rec': notification plugin 'recorder' is ambiguous "
+              "(fixture/recorder, other/recorder): name it by its id\n" +
               f +
-              ":5: notification 'mail': no enabled notification plugin '*/mail' (available: "
+              ":5: notification 'mail': no enabled notification plugin 'mail' (available: "
               "fixture/recorder, other/recorder)");
   }
 }

@@ -191,6 +191,22 @@ duration: 1m
   CHECK(m->stats().overflows == 1);
 }
 
+TEST_CASE("a scenario names its plugin by id or by the id's last part", "[scenarios][plugin]") {
+  Harness h;
+  ScenarioPlugins plugins;
+  for (const char* name : {"test/count", "count"}) {
+    auto m = plugins.load(h, std::string("type: plugin\nname: x\ndescription: d\nfilter: 'true'\n"
+                                         "duration: 1m\nplugin: ") +
+                                 name + "\nconfig: {after: 2}\n");
+    REQUIRE(m.ok());
+    std::vector<cw::core::event::Event> out;
+    m->pour(logEvent("192.0.2.1", "2026-03-07T09:00:01Z"), out);
+    m->pour(logEvent("192.0.2.1", "2026-03-07T09:00:02Z"), out);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].overflow.api_alerts[0].events_count == 2);
+  }
+}
+
 TEST_CASE("plugin scenario load errors name the file, line and plugin", "[scenarios][plugin]") {
   Harness h;
   ScenarioPlugins plugins;
@@ -211,8 +227,8 @@ TEST_CASE("plugin scenario load errors name the file, line and plugin", "[scenar
                           "duration: 1m\nplugin: test/count\nconfig: {after: 2}\n");
     REQUIRE_FALSE(m.ok());
     CHECK(m.error().message == file +
-                                   ":6: scenario 'x': plugin: no enabled scenario plugin "
-                                   "'test/count' (available: crowdwall/distinct)");
+                                   ":6: scenario 'x': plugin: scenario plugin 'test/count' is "
+                                   "disabled (plugins.disabled, or missing from plugins.enabled)");
   }
   SECTION("configuration refused by the plugin") {
     auto m = plugins.load(h,

@@ -86,6 +86,12 @@ class PluginSet {
   const Plugin* findDsnScheme(std::string_view scheme) const;
   /// The loaded plugin of id `id`, or nullptr.
   const Plugin* find(std::string_view id) const;
+  /// The plugin of `kind` ("parser", "scenario", "notification"...) that `name` designates, as
+  /// configuration files name them: its id, or the last part of one ("kv" for crowdwall/kv,
+  /// CrowdSec's `type: http`) when exactly one plugin of that kind has it. Errors (no prefix):
+  /// "<kind> plugin 'x' is ambiguous (a/x, b/x): name it by its id", "<kind> plugin 'a/x' is
+  /// disabled (...)", "no enabled <kind> plugin 'x' (available: ...|none)".
+  Result<const Plugin*> resolve(std::string_view kind, std::string_view name) const;
 
  private:
   friend Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options);
