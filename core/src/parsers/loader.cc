@@ -15,6 +15,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "cw/core/plugins/config_text.h"
 #include "cw/core/common/file.h"
 #include "cw/core/expr/services.h"
 
@@ -775,9 +776,12 @@ bool Loader::loadPlugin(const Where& w, const YAML::Node& y, Node& n) {
       error(w, "plugin.config", config, "must be a mapping");
       return false;
     }
-    YAML::Emitter emitter;
-    emitter << config;
-    config_text = emitter.c_str();
+    auto text = plugins::configText(config);
+    if (!text) {
+      error(w, "plugin.config", config, text.error().message);
+      return false;
+    }
+    config_text = std::move(*text);
   }
 
   if (!options_.plugins) {

@@ -2,6 +2,7 @@
 // Scenario files -> Scenario specs (scenarios.md sections 1-3). Decoding is strict like the
 // upstream YAML decoder: an unknown or repeated key, or a value of the wrong YAML type, is an
 // error naming the file and line. Every problem is collected before failing.
+#include "cw/core/plugins/config_text.h"
 #include "cw/core/plugins/loader.h"
 
 #include <spdlog/spdlog.h>
@@ -836,9 +837,12 @@ class DocumentLoader {
         error("config", std::string("expected a mapping, got ") + yamlKind(*c));
         return;
       }
-      YAML::Emitter emitter;
-      emitter << *c;
-      s.plugin_config = emitter.c_str();
+      auto text = plugins::configText(*c);
+      if (!text) {
+        error("config", text.error().message);
+        return;
+      }
+      s.plugin_config = std::move(*text);
     }
     std::string why;
     const plugins::PluginSet* set = plugins_.get(why);

@@ -200,6 +200,11 @@ TEST_CASE("plugin load errors name the file, node, plugin and line", "[parsers][
               file +
               ": document 1, node 't': plugin: 'fixture/probe': probe: second problem, at line 3");
   }
+  SECTION("a key written twice in config, at any depth") {
+    CHECK(errorOf("name: t\nplugin:\n  id: probe\n  config:\n    a: 1\n    b: {x: 1, x: 2}\n",
+                  probes.provider()) ==
+          head + "plugin.config: duplicate key 'x' (line 6), at line 5");
+  }
   SECTION("a typo in the plugin mapping is an unknown key") {
     CHECK(errorOf("name: t\nplugin:\n  id: probe\n  confg: {}\n", probes.provider()) ==
           head + "plugin.confg: unknown key 'confg', at line 4");

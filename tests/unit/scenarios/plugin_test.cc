@@ -242,6 +242,14 @@ TEST_CASE("plugin scenario load errors name the file, line and plugin", "[scenar
               "duration such as 90s, 10m or 1h, got 'soon'\n" +
               file + ":8: scenario 'x': plugin 'crowdwall/distinct': config.count is required");
   }
+  SECTION("a key written twice in config") {
+    auto m = plugins.load(h,
+                          "type: plugin\nname: x\ndescription: d\nfilter: 'true'\n"
+                          "duration: 1m\nplugin: crowdwall/distinct\nconfig:\n  count: 3\n"
+                          "  count: 50\n");
+    REQUIRE_FALSE(m.ok());
+    CHECK(m.error().message == file + ":8: scenario 'x': config: duplicate key 'count' (line 9)");
+  }
   SECTION("keys that do not apply") {
     auto m = plugins.load(h,
                           "type: plugin\nname: x\ndescription: d\nfilter: 'true'\n"
