@@ -214,28 +214,6 @@ class FileSource : public cw::sdk::Source {
     return out;
   }
 
-  static bool parseDuration(const std::string& text, std::chrono::milliseconds& out) {
-    // Go-like durations limited to one unit: 250ms, 2s, 1m.
-    char* end = nullptr;
-    double v = std::strtod(text.c_str(), &end);
-    std::string unit(end);
-    double ms = 0;
-    if (unit == "ms") {
-      ms = v;
-    } else if (unit == "s") {
-      ms = v * 1000;
-    } else if (unit == "m") {
-      ms = v * 60000;
-    } else {
-      return false;
-    }
-    if (ms <= 0) {
-      return false;
-    }
-    out = std::chrono::milliseconds(static_cast<long long>(ms));
-    return true;
-  }
-
   static void addExclude(const std::string& re, Options& o, cw::sdk::Errors& errors) {
     auto r = std::make_unique<RE2>(re, RE2::Quiet);
     if (!r->ok()) {
@@ -275,10 +253,12 @@ class FileSource : public cw::sdk::Source {
         } else if (key == "discovery_poll_enable") {
           o.discovery = v.as<bool>();
         } else if (key == "discovery_poll_interval" || key == "poll_interval") {
-          std::chrono::milliseconds d{};
-          if (!parseDuration(v.as<std::string>(), d)) {
+          auto parsed = cw::sdk::parseDuration(v.as<std::string>());
+          const auto d = std::chrono::duration_cast<std::chrono::milliseconds>(
+              parsed.value_or(std::chrono::nanoseconds(0)));
+          if (d.count() <= 0) {
             errors.push_back(key + ": '" + v.as<std::string>() +
-                             "' is not a duration (250ms, 2s, 1m)");
+                             "' is not a positive duration (250ms, 2s, 1m)");
           } else if (key == "poll_interval") {
             o.poll_interval = d;
           } else {

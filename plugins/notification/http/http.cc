@@ -21,47 +21,6 @@
 namespace cw::plugins::notification::http {
 namespace {
 
-/// Milliseconds of a duration like "10s", "500ms", "1m30s" (units h, m, s, ms); nullopt when
-/// it does not read or is not positive.
-std::optional<long> parseDurationMs(const std::string& text) {
-  long total = 0;
-  std::size_t i = 0;
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  while (i < text.size()) {
-    std::size_t start = i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) != 0) {
-      ++i;
-    }
-    if (start == i || i - start > 9) {
-      return std::nullopt;
-    }
-    const long n = std::stol(text.substr(start, i - start));
-    long unit = 0;
-    if (text.compare(i, 2, "ms") == 0) {
-      unit = 1;
-      i += 2;
-    } else if (i < text.size() && text[i] == 's') {
-      unit = 1000;
-      ++i;
-    } else if (i < text.size() && text[i] == 'm') {
-      unit = 60 * 1000;
-      ++i;
-    } else if (i < text.size() && text[i] == 'h') {
-      unit = 3600 * 1000;
-      ++i;
-    } else {
-      return std::nullopt;
-    }
-    total += n * unit;
-  }
-  if (total <= 0) {
-    return std::nullopt;
-  }
-  return total;
-}
-
 size_t discardBody(char*, size_t size, size_t n, void*) { return size * n; }
 
 class HttpNotifier : public cw::sdk::Notifier {
@@ -103,11 +62,13 @@ class HttpNotifier : public cw::sdk::Notifier {
             }
           } else if (key == "timeout") {
             const std::string text = kv.second.as<std::string>();
-            auto ms = parseDurationMs(text);
-            if (!ms) {
+            auto d = cw::sdk::parseDuration(text);
+            const auto ms =
+                d ? std::chrono::duration_cast<std::chrono::milliseconds>(*d).count() : 0;
+            if (ms <= 0) {
               errors.push_back("timeout '" + text + "' is not a positive duration (10s, 500ms)");
             } else {
-              n->timeout_ms_ = *ms;
+              n->timeout_ms_ = ms;
             }
           } else if (key == "skip_tls_verification" || key == "skip_tls_verify") {
             n->skip_tls_verify_ = kv.second.as<bool>();

@@ -23,36 +23,6 @@ namespace {
 
 constexpr long long kMaxCount = 100000;
 
-/// "90s", "10m", "1h", "250ms" -> ns; nullopt when malformed or not positive.
-std::optional<std::int64_t> parseWindowNs(const std::string& text) {
-  std::size_t i = 0;
-  std::int64_t n = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    if (n > 1000000000) {
-      return std::nullopt;
-    }
-    n = n * 10 + (text[i] - '0');
-    ++i;
-  }
-  if (i == 0 || n == 0) {
-    return std::nullopt;
-  }
-  const std::string unit = text.substr(i);
-  std::int64_t scale = 0;
-  if (unit == "ms") {
-    scale = 1000000;
-  } else if (unit == "s") {
-    scale = 1000000000;
-  } else if (unit == "m") {
-    scale = 60LL * 1000000000;
-  } else if (unit == "h") {
-    scale = 3600LL * 1000000000;
-  } else {
-    return std::nullopt;
-  }
-  return n * scale;
-}
-
 struct StringHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -97,12 +67,12 @@ class Distinct : public cw::sdk::Scenario {
         }
       } else if (key == "window") {
         has_window = true;
-        auto w = v.IsScalar() ? parseWindowNs(v.Scalar()) : std::nullopt;
-        if (!w) {
+        auto w = v.IsScalar() ? cw::sdk::parseDuration(v.Scalar()) : std::nullopt;
+        if (!w || w->count() <= 0) {
           errors.push_back("config.window: expected a duration such as 90s, 10m or 1h, got '" +
                            (v.IsScalar() ? v.Scalar() : std::string("not a scalar")) + "'");
         } else {
-          d->window_ns_ = *w;
+          d->window_ns_ = w->count();
         }
       } else {
         errors.push_back("config: unknown key '" + key + "' (expected meta, count, window)");

@@ -39,6 +39,8 @@ TEST_CASE("the distinct scenario plugin", "[plugins][scenario]") {
     CHECK(driver.create("") == CW_INVALID);
     CHECK(plugin.takeReports() ==
           std::vector<std::string>{"config: a mapping with meta, count and window is required"});
+    CHECK(driver.create("meta: u\ncount: 2\nwindow: 1m30s\n") == CW_OK);  // a Go duration
+    CHECK(plugin.takeReports().empty());
   }
   SECTION("overflows at the third distinct value within the window") {
     REQUIRE(driver.create("meta: target_user\ncount: 3\nwindow: 10s\n") == CW_OK);

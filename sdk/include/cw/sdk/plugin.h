@@ -46,9 +46,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +64,63 @@ inline cw_str toC(std::string_view s) { return cw_str{s.data(), s.size()}; }
 /// Views a cw_str (borrowed) as a string_view.
 inline std::string_view fromC(cw_str s) {
   return s.data == nullptr ? std::string_view() : std::string_view(s.data, s.size);
+}
+
+/// Reads a duration as Go writes it and as configuration files use it ("90s", "1m30s",
+/// "250ms", "1.5h"): numbers (a fraction allowed) each followed by a unit, ns, us (or µs), ms,
+/// s, m or h. "0" alone is zero. nullopt when the text does not read, has a sign, or exceeds
+/// about 292 years. The plugin decides which values make sense (most want them positive).
+inline std::optional<std::chrono::nanoseconds> parseDuration(std::string_view text) {
+  if (text == "0") {
+    return std::chrono::nanoseconds(0);
+  }
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  struct Unit {
+    std::string_view name;
+    long double ns;
+  };
+  // "ms" before "m": the first unit the text starts with is taken.
+  static constexpr Unit kUnits[] = {{"ns", 1.0L},        {"us", 1e3L},  {"\xC2\xB5s", 1e3L},
+                                    {"\xCE\xBCs", 1e3L}, {"ms", 1e6L},  {"s", 1e9L},
+                                    {"m", 60e9L},        {"h", 3600e9L}};
+  long double total = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    long double value = 0;
+    bool digits = false;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      value = value * 10 + (text[i++] - '0');
+      digits = true;
+    }
+    if (i < text.size() && text[i] == '.') {
+      long double scale = 0.1L;
+      for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, scale /= 10) {
+        value += (text[i] - '0') * scale;
+        digits = true;
+      }
+    }
+    if (!digits) {
+      return std::nullopt;
+    }
+    const Unit* unit = nullptr;
+    for (const Unit& u : kUnits) {
+      if (text.substr(i, u.name.size()) == u.name) {
+        unit = &u;
+        break;
+      }
+    }
+    if (unit == nullptr) {
+      return std::nullopt;
+    }
+    i += unit->name.size();
+    total += value * unit->ns;
+    if (total > 9.2e18L) {
+      return std::nullopt;
+    }
+  }
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(total));
 }
 
 /// The host table given to cw_plugin_entry, kept for the life of the plugin.
