@@ -63,6 +63,10 @@ class KvParser : public cw::sdk::Parser {
         errors.push_back(std::string(key) + " must be a list of keys");
         return;
       }
+      if (n.size() == 0) {  // "only these keys: none" would write nothing, ever
+        errors.push_back(std::string(key) + " is empty: leave it out, or list keys");
+        return;
+      }
       for (const YAML::Node& item : n) {
         if (!item.IsScalar() || item.Scalar().empty()) {
           errors.push_back(std::string(key) + " must be a list of keys");

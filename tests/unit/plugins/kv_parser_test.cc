@@ -58,6 +58,9 @@ TEST_CASE("the kv parser plugin decodes key=value pairs", "[plugins][parser][kv]
                                                            "keys must be a list of keys",
                                                            "separator must not contain spaces "
                                                            "or tabs"});
+    CHECK(driver.create("keys: []\n") == CW_INVALID);
+    CHECK(plugin.takeReports() ==
+          std::vector<std::string>{"keys is empty: leave it out, or list keys"});
     CHECK(driver.create("required: [user]\nkeys: [src]\n") == CW_INVALID);
     CHECK(plugin.takeReports() == std::vector<std::string>{"required key 'user' is not in keys"});
     CHECK(driver.create("[1, 2]") == CW_INVALID);
