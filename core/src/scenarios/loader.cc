@@ -254,10 +254,15 @@ class DocumentLoader {
     s.hash = file_.hash;
     s.version = file_.version;
 
+    // Named from the start, so that a misspelt key says which scenario it is in.
+    const YAML::Node name = doc["name"];
+    label_ = name && name.IsScalar() && !name.Scalar().empty()
+                 ? "scenario '" + name.Scalar() + "'"
+                 : std::string("scenario");
     std::set<std::string> seen;
     for (const auto& kv : doc) {
       std::string key = kv.first.Scalar();
-      if (!checkKey(kv.first, key, kScenarioKeys, seen, "scenario")) {
+      if (!checkKey(kv.first, key, kScenarioKeys, seen, label_.c_str())) {
         continue;
       }
       fields_.emplace_back(key, kv.second);

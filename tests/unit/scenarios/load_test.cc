@@ -52,7 +52,7 @@ TEST_CASE("unknown keys are rejected with file and line", "[scenario][load]") {
   Harness h;
   std::string err = loadError(h, "type: leaky\nname: test/x\ndescription: d\nfilter: \"true\"\n"
                                  "capcity: 1\nleakspeed: 10s\n");
-  CHECK(contains(err, "scenario.yaml:5: scenario: unknown field 'capcity'"));
+  CHECK(contains(err, "scenario.yaml:5: scenario 'test/x': unknown field 'capcity'"));
 }
 
 TEST_CASE("nested unknown keys and repeated keys are rejected", "[scenario][load]") {

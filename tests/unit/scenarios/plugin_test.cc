@@ -264,7 +264,7 @@ TEST_CASE("plugin scenario load errors name the file, line and plugin", "[scenar
               file +
               ":1: scenario 'x': duration: duration can't be empty for type plugin (a "
               "group's idle timeout)\n" +
-              file + ":16: scenario: unknown field 'plugins'\n" + file +
+              file + ":16: scenario 'y': unknown field 'plugins'\n" + file +
               ":15: scenario 'y': plugin: only for type plugin");
   }
 }
