@@ -179,6 +179,7 @@ struct Daemon::Impl {
     event::Event evt;
     std::vector<event::Alert> alerts;
     std::vector<OwnedLine> batch;
+    bool hinted = false;
     auto next_tick = std::chrono::steady_clock::now() + kTick;
     std::unique_lock lock(mutex);
     for (;;) {
@@ -214,9 +215,11 @@ struct Daemon::Impl {
       if (std::chrono::steady_clock::now() >= next_tick) {
         agent->tick(nowUtc(), alerts);
         next_tick = std::chrono::steady_clock::now() + kTick;
+        hintIfNothingParses(*agent, hinted);
       }
       shipAlerts(alerts);
       if (replacement) {
+        hinted = false;
         agent = std::move(replacement);  // live buckets of the old items are dropped
         ++n_reloads;
         spdlog::info("Hub items reloaded parsers={} scenarios={} postoverflows={}",
@@ -230,6 +233,22 @@ struct Daemon::Impl {
         cv_space.notify_all();
         return;
       }
+    }
+  }
+
+  // Lines arrive and none parses: almost always a `type` label no first-stage parser knows (a
+  // collection without its syslog parser, a typo). Said once per loaded set of items.
+  static void hintIfNothingParses(const agent::Agent& a, bool& hinted) {
+    constexpr std::uint64_t kLines = 100;
+    const alerts::ReplayCounters& c = a.counters();
+    if (!hinted && c.parsed == 0 && c.unparsed >= kLines) {
+      hinted = true;
+      spdlog::warn(
+          "None of the first {} lines was parsed: check the `type` labels in the acquisition "
+          "files and that a first-stage parser for each type is installed (CrowdSec's syslog "
+          "and sshd parsers come with crowdsecurity/linux); cwcli explain shows where a line "
+          "stops",
+          c.unparsed);
     }
   }
 
