@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cw/core/common/file.h"
 #include "cw/core/acquisition/sources.h"
 
 #include <openssl/evp.h>
@@ -19,6 +18,7 @@
 #include <sstream>
 #include <utility>
 
+#include "cw/core/common/file.h"
 #include "cw/core/plugins/loader.h"
 
 namespace cw::core::acquisition {
@@ -248,11 +248,7 @@ class SourcesImpl final : public Sources {
       r->sink.finished = &Runtime::done;
       r->plugin->takeReports();
       if (r->vtable->start(r->instance, &r->sink) != CW_OK) {
-        std::string why;
-        for (const std::string& s : r->plugin->takeReports()) {
-          why += (why.empty() ? "" : "; ") + s;
-        }
-        problems += "\nsource " + r->name + ": cannot start: " + why;
+        problems += "\nsource " + r->name + ": cannot start: " + r->plugin->takeReason();
         continue;
       }
       r->started = true;

@@ -7,18 +7,9 @@
 #include <optional>
 #include <utility>
 
+#include "cw/core/common/log_rate.h"
+
 namespace cw::core::notifications {
-namespace {
-
-// Drops are driven by the alerts' rate: logged at the 1st, 10th, 100th... only.
-bool isPowerOfTen(std::uint64_t n) {
-  while (n >= 10 && n % 10 == 0) {
-    n /= 10;
-  }
-  return n == 1;
-}
-
-}  // namespace
 
 Dispatcher::Dispatcher(std::size_t capacity, std::chrono::milliseconds retry_backoff, Clock clock)
     : capacity_(capacity), retry_backoff_(retry_backoff), clock_(std::move(clock)) {
@@ -71,7 +62,7 @@ bool Dispatcher::submit(const std::vector<std::string>& names, std::string alert
   if (queue_.size() >= capacity_) {
     const std::uint64_t dropped = ++stats_.dropped;
     lock.unlock();
-    if (isPowerOfTen(dropped)) {
+    if (isPowerOfTen(dropped)) {  // driven by the alerts' rate: logged at 1, 10, 100...
       spdlog::warn("Notification queue full: alert dropped capacity={} dropped={}", capacity_,
                    dropped);
     }
@@ -178,8 +169,8 @@ void Dispatcher::send(std::size_t index) {
     if (attempt >= o.max_retry || stopping_) {
       ++stats_.failed;
       if (o.log_level <= spdlog::level::err) {
-        spdlog::error("Notification failed name={} alerts={} attempts={} error={}{}", name,
-                      alerts, attempt + 1, ok.error().message,
+        spdlog::error("Notification failed name={} alerts={} attempts={} error={}{}", name, alerts,
+                      attempt + 1, ok.error().message,
                       attempt < o.max_retry ? " (not retried: stopping)" : "");
       }
       return;

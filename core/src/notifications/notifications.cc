@@ -26,21 +26,16 @@ void appendLine(std::string& all, const std::string& line) {
 /// One notification served by a plugin instance.
 class PluginNotifier : public Notifier {
  public:
-  PluginNotifier(const plugins::Plugin& plugin, cw_instance* instance)
-      : plugin_(plugin), vtable_(plugin.notification()), instance_(instance) {}
-  ~PluginNotifier() override { vtable_->destroy(instance_); }
-  PluginNotifier(const PluginNotifier&) = delete;
-  PluginNotifier& operator=(const PluginNotifier&) = delete;
+  PluginNotifier(const plugins::Plugin& plugin,
+                 std::unique_ptr<plugins::Instance<cw_notification_vtable>> instance)
+      : plugin_(plugin), instance_(std::move(instance)) {}
 
   Result<bool> notify(std::string_view message) override {
-    const cw_status status = vtable_->notify(instance_, cw_str{message.data(), message.size()});
-    std::vector<std::string> reports = plugin_.takeReports();
+    const cw_status status =
+        instance_->vtable().notify(instance_->get(), cw_str{message.data(), message.size()});
+    std::string why = plugin_.takeReason();  // drained on success too
     if (status == CW_OK) {
       return true;
-    }
-    std::string why;
-    for (const std::string& r : reports) {
-      why += (why.empty() ? "" : "; ") + r;
     }
     return makeError(ErrorCode::Runtime,
                      why.empty() ? "status " + std::to_string(static_cast<int>(status)) : why);
@@ -48,8 +43,7 @@ class PluginNotifier : public Notifier {
 
  private:
   const plugins::Plugin& plugin_;
-  const cw_notification_vtable* vtable_;
-  cw_instance* instance_;
+  std::unique_ptr<plugins::Instance<cw_notification_vtable>> instance_;
 };
 
 /// Reads one of the keys the host handles into `o`; false after appending why to `why`.
@@ -309,15 +303,9 @@ Result<std::unique_ptr<Notifications>> Notifications::load(const config::Config&
     }
     const plugins::Plugin* plugin = *resolved;
     const std::string& id = plugin->entry().id;
-    cw_instance* instance = nullptr;
-    const cw_status status =
-        plugin->notification()->create(cw_str{c->yaml.data(), c->yaml.size()}, &instance);
-    std::vector<std::string> reports = plugin->takeReports();
-    if (status != CW_OK || instance == nullptr) {
-      if (reports.empty()) {
-        reports.push_back("the plugin refused the configuration");
-      }
-      for (const std::string& r : reports) {
+    auto created = plugins::createInstance(*plugin, *plugin->notification(), c->yaml);
+    if (!created.instance) {
+      for (const std::string& r : created.problems) {
         appendLine(problems, at + ": notification '" + name + "' (" + id + "): " + r);
       }
       continue;
@@ -327,7 +315,8 @@ Result<std::unique_ptr<Notifications>> Notifications::load(const config::Config&
     spdlog::info("Notification ready name={} type={} file={}", name, id, c->file);
     spdlog::debug("Notification options name={} group_wait={}ms group_threshold={} max_retry={}",
                   name, o.group_wait.count(), o.group_threshold, o.max_retry);
-    out->dispatcher_->add(name, std::make_unique<PluginNotifier>(*plugin, instance),
+    out->dispatcher_->add(name,
+                          std::make_unique<PluginNotifier>(*plugin, std::move(created.instance)),
                           std::move(*c->options));
   }
   if (!problems.empty()) {

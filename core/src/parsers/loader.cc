@@ -15,9 +15,9 @@
 #include <sstream>
 #include <tuple>
 
-#include "cw/core/plugins/config_text.h"
 #include "cw/core/common/file.h"
 #include "cw/core/expr/services.h"
+#include "cw/core/plugins/config_text.h"
 
 namespace cw::core::parsers::detail {
 
@@ -810,25 +810,14 @@ bool Loader::loadPlugin(const Where& w, const YAML::Node& y, Node& n) {
   }
   const plugins::Plugin* found = *resolved;
 
-  cw_instance* instance = nullptr;
-  const cw_status status =
-      found->parser()->create(cw_str{config_text.data(), config_text.size()}, &instance);
-  std::vector<std::string> reports = found->takeReports();
-  if (status != CW_OK || instance == nullptr) {
-    if (status == CW_OK) {
-      reports.push_back("create returned no instance");
-    } else if (instance != nullptr) {
-      found->parser()->destroy(instance);
-    }
-    if (reports.empty()) {
-      reports.push_back("the plugin refused its configuration");
-    }
-    for (const std::string& r : reports) {
+  auto created = plugins::createInstance(*found, *found->parser(), config_text);
+  if (!created.instance) {
+    for (const std::string& r : created.problems) {
       error(w, "plugin", at, "'" + found->entry().id + "': " + r);
     }
     return false;
   }
-  n.plugin = std::make_unique<PluginStep>(*found, instance);
+  n.plugin = std::make_unique<PluginStep>(PluginStep{found, std::move(created.instance)});
   return true;
 }
 

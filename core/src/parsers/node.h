@@ -51,8 +51,16 @@ enum class Target {
   Invalid,  ///< `target:` path that names no string field: logged once at load, skipped
 };
 
-enum class Method { None, ParseDate, GeoIpCity, GeoIpAsn, IpToRange, ReverseDns, UnmarshalJson,
-                    Unknown };
+enum class Method {
+  None,
+  ParseDate,
+  GeoIpCity,
+  GeoIpAsn,
+  IpToRange,
+  ReverseDns,
+  UnmarshalJson,
+  Unknown
+};
 
 struct Static {
   Target target = Target::None;
@@ -60,7 +68,7 @@ struct Static {
   std::string target_text;  ///< as written, for logs
   Method method = Method::None;
   std::string method_name;
-  std::string value;        ///< literal source
+  std::string value;  ///< literal source
   std::optional<expr::Program> expression;
 };
 
@@ -70,7 +78,7 @@ struct Grok {
   std::optional<grok::Pattern> pattern;  ///< unset = node has no grok
   std::string pattern_text;              ///< name or inline pattern, for logs
   GrokSource source = GrokSource::LineRaw;
-  std::string apply_on;                  ///< Parsed key when source == ParsedKey
+  std::string apply_on;  ///< Parsed key when source == ParsedKey
   std::optional<expr::Program> expression;
   std::vector<Static> statics;
 };
@@ -94,24 +102,11 @@ struct Whitelist {
 
 /// The parser plugin a node names (`plugin:`): one instance of it, created at load, destroyed
 /// with the node (before the plugin set that holds its shared object is released).
-class PluginStep {
- public:
-  PluginStep(const plugins::Plugin& plugin, cw_instance* instance)
-      : plugin_(&plugin), vtable_(plugin.parser()), instance_(instance) {}
-  ~PluginStep() { vtable_->destroy(instance_); }
-  PluginStep(const PluginStep&) = delete;
-  PluginStep& operator=(const PluginStep&) = delete;
-
-  const plugins::Plugin& plugin() const { return *plugin_; }
-  const cw_parser_vtable& vtable() const { return *vtable_; }
-  cw_instance* instance() const { return instance_; }
+struct PluginStep {
+  const plugins::Plugin* plugin;
+  std::unique_ptr<plugins::Instance<cw_parser_vtable>> instance;
   /// Failures seen, to log the 1st, 10th, 100th... (the counters are in Stats).
-  mutable std::uint64_t errors_logged = 0;
-
- private:
-  const plugins::Plugin* plugin_;
-  const cw_parser_vtable* vtable_;
-  cw_instance* instance_;
+  mutable std::uint64_t failures = 0;
 };
 
 struct Node {
@@ -132,4 +127,4 @@ struct Node {
 /// event is dropped (upstream returns an error out of the whole parse).
 enum class NodeResult { Fail, Success, Abort };
 
-} // namespace cw::core::parsers::detail
+}  // namespace cw::core::parsers::detail

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <set>
 
+#include "cw/core/common/log_rate.h"
 #include "cw/core/expr/bindings.h"
 #include "cw/core/expr/services.h"
 #include "cw/core/plugins/event_view.h"
@@ -339,13 +340,6 @@ struct PluginWrites {
   }
 };
 
-bool logWorthy(std::uint64_t n) {
-  while (n >= 10 && n % 10 == 0) {
-    n /= 10;
-  }
-  return n == 1;
-}
-
 }  // namespace
 
 bool Pipeline::Impl::runPlugin(const Node& n, event::Event& e) const {
@@ -361,7 +355,7 @@ bool Pipeline::Impl::runPlugin(const Node& n, event::Event& e) const {
   cw_event_writer writer{sizeof(cw_event_writer), &writes, &PluginWrites::set};
   writes.count = 0;
 
-  const cw_status status = step.vtable().process(step.instance(), &view, &writer);
+  const cw_status status = step.instance->vtable().process(step.instance->get(), &view, &writer);
   if (status == CW_OK) {
     for (std::size_t i = 0; i < writes.count; ++i) {
       e.enriched.set(writes.items[i].first, writes.items[i].second);
@@ -372,21 +366,17 @@ bool Pipeline::Impl::runPlugin(const Node& n, event::Event& e) const {
   ++stats.plugin_failures;
   // Reports are drained on every failure, so that a plugin explaining each refusal does not
   // grow the host's list; a quiet refusal (CW_INVALID, no report) is only counted.
-  std::vector<std::string> reports = step.plugin().takeReports();
-  if (status == CW_INVALID && reports.empty()) {
+  const std::string why = step.plugin->takeReason();
+  if (status == CW_INVALID && why.empty()) {
     return false;
   }
   if (status != CW_INVALID) {
     ++stats.plugin_errors;
   }
   // Driven by log content: the 1st, 10th, 100th... failure of a node is logged, all counted.
-  if (logWorthy(++step.errors_logged)) {
-    std::string why;
-    for (const std::string& r : reports) {
-      why += (why.empty() ? "" : "; ") + r;
-    }
+  if (isPowerOfTen(++step.failures)) {
     spdlog::warn("Parser plugin failed plugin={} node={} status={} failures={} why={}",
-                 step.plugin().entry().id, n.name, static_cast<int>(status), step.errors_logged,
+                 step.plugin->entry().id, n.name, static_cast<int>(status), step.failures,
                  why.empty() ? "no reason given" : why);
   }
   return false;
@@ -457,7 +447,7 @@ NodeResult Pipeline::Impl::eval(const Node& n, event::Event& e, const Value* var
   if (n.plugin && (grok_ok || !n.grok.pattern) && !runPlugin(n, e)) {
     if (n.debug) {
       spdlog::debug("Parser node evaluated node={} stage={} plugin={} failed", n.name, e.stage,
-                    n.plugin->plugin().entry().id);
+                    n.plugin->plugin->entry().id);
     }
     return NodeResult::Fail;
   }

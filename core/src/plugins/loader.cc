@@ -233,6 +233,16 @@ std::vector<std::string> Plugin::takeReports() const {
   return out;
 }
 
+std::string joinReports(const std::vector<std::string>& reports) {
+  std::string out;
+  for (const std::string& r : reports) {
+    out += (out.empty() ? "" : "; ") + r;
+  }
+  return out;
+}
+
+std::string Plugin::takeReason() const { return joinReports(takeReports()); }
+
 PluginSet::PluginSet() = default;
 PluginSet::~PluginSet() = default;
 
@@ -576,12 +586,8 @@ Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options) {
         plugin->takeReports();
         problems.push_back("the entry point threw an unknown exception");
       }
-      std::vector<std::string> reports = plugin->takeReports();
+      const std::string why = plugin->takeReason();
       if (d == nullptr && problems.empty()) {
-        std::string why;
-        for (const std::string& r : reports) {
-          why += (why.empty() ? "" : "; ") + r;
-        }
         problems.push_back("the entry point failed: " + (why.empty() ? "no reason given" : why));
       }
       if (d != nullptr) {

@@ -102,16 +102,9 @@ struct BucketManager::Impl {
     return &view;
   }
 
-  /// A scenario plugin failed (status or exception): counted, its reasons logged.
-  void pluginError(const Scenario& s, std::string_view what, cw_status status) {
+  /// A scenario plugin failed (status or exception): counted, `why` logged.
+  void pluginError(const Scenario& s, std::string_view what, const std::string& why) {
     ++stats.plugin_errors;
-    std::string why;
-    for (const std::string& r : s.plugin->takeReports()) {
-      why += (why.empty() ? "" : "; ") + r;
-    }
-    if (why.empty()) {
-      why = "status " + std::to_string(static_cast<int>(status));
-    }
     if (stats.plugin_errors <= kLoggedErrors) {
       spdlog::warn("Scenario plugin error scenario={} plugin={} {}: {}", s.name,
                    s.plugin->entry().id, what, why);
@@ -234,14 +227,12 @@ struct BucketManager::Impl {
     b->last_refill = t;
     b->guillotines.assign(s.bayesian_conditions.size(), false);
     if (s.type == BucketType::Plugin) {
-      cw_instance* instance = nullptr;
-      const cw_str config{s.plugin_config.data(), s.plugin_config.size()};
-      const cw_status status = s.plugin_vtable->create(config, &instance);
-      if (status != CW_OK || instance == nullptr) {
-        pluginError(s, "create", status);
+      auto created = plugins::createInstance(*s.plugin, *s.plugin_vtable, s.plugin_config);
+      if (!created.instance) {
+        pluginError(s, "create", plugins::joinReports(created.problems));
         return nullptr;
       }
-      b->plugin = std::make_unique<detail::PluginInstance>(s.plugin_vtable, instance);
+      b->plugin = std::move(created.instance);
     }
     Bucket* raw = b.get();
     st.buckets.emplace(raw->key, std::move(b));
@@ -350,9 +341,11 @@ struct BucketManager::Impl {
     if (s.type == BucketType::Plugin) {
       int flag = 0;
       const cw_status status =
-          s.plugin_vtable->pour(b->plugin->instance, eventView(evt, *t, key), &flag);
+          s.plugin_vtable->pour(b->plugin->get(), eventView(evt, *t, key), &flag);
       if (status != CW_OK) {
-        pluginError(s, "pour", status);
+        const std::string why = s.plugin->takeReason();
+        pluginError(s, "pour",
+                    why.empty() ? "status " + std::to_string(static_cast<int>(status)) : why);
         if (b->total_count == 0) {
           removeBucket(st, b);  // nothing poured: no empty group left behind
         }

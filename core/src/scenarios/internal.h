@@ -18,6 +18,7 @@
 #include "cw/core/common/value.h"
 #include "cw/core/event/event.h"
 #include "cw/core/expr/expr.h"
+#include "cw/core/plugins/loader.h"
 #include "cw/core/scenarios/buckets.h"
 #include "cw/sdk/abi.h"
 
@@ -74,20 +75,6 @@ struct Scenario {
   std::string plugin_config;
 };
 
-/// One plugin instance (a group of a `type: plugin` scenario); destroyed with its bucket.
-struct PluginInstance {
-  const cw_scenario_vtable* vtable = nullptr;
-  cw_instance* instance = nullptr;
-  PluginInstance(const cw_scenario_vtable* v, cw_instance* i) : vtable(v), instance(i) {}
-  ~PluginInstance() {
-    if (instance != nullptr) {
-      vtable->destroy(instance);
-    }
-  }
-  PluginInstance(const PluginInstance&) = delete;
-  PluginInstance& operator=(const PluginInstance&) = delete;
-};
-
 /// Parses every file into scenarios (load order), listing every problem in one Error. The
 /// scenario plugins, when a `type: plugin` document needs them, are loaded into `plugins`.
 Result<std::vector<Scenario>> loadScenarios(const std::vector<ScenarioFile>& files,
@@ -122,7 +109,8 @@ struct Bucket {
   std::unordered_set<std::string, StringHash, std::equal_to<>> seen;  ///< distinct values
   std::vector<bool> guillotines;                                      ///< bayesian, per condition
   std::optional<TimePoint> deadline;  ///< wall-clock expiry (section 7)
-  std::unique_ptr<PluginInstance> plugin;  ///< type plugin: this group's instance
+  /// type plugin: this group's instance
+  std::unique_ptr<plugins::Instance<cw_scenario_vtable>> plugin;
 };
 
 /// Host types giving expressions `queue` (Queue, L, GetQueue()) and `leaky` (bucket state).
@@ -139,4 +127,4 @@ bool buildOverflow(Bucket& b, event::Event& out, std::string& error);
 bool sourcesFromEvent(const Scenario& s, event::Event& evt,
                       std::map<std::string, event::Source>& sources, std::string& error);
 
-} // namespace cw::core::scenarios::detail
+}  // namespace cw::core::scenarios::detail

@@ -2,7 +2,6 @@
 // Scenario files -> Scenario specs (scenarios.md sections 1-3). Decoding is strict like the
 // upstream YAML decoder: an unknown or repeated key, or a value of the wrong YAML type, is an
 // error naming the file and line. Every problem is collected before failing.
-#include "cw/core/plugins/config_text.h"
 #include "cw/core/plugins/loader.h"
 
 #include <spdlog/spdlog.h>
@@ -18,6 +17,7 @@
 
 #include "cw/core/common/file.h"
 #include "cw/core/expr/services.h"
+#include "cw/core/plugins/config_text.h"
 #include "internal.h"
 
 namespace cw::core::scenarios::detail {
@@ -256,9 +256,8 @@ class DocumentLoader {
 
     // Named from the start, so that a misspelt key says which scenario it is in.
     const YAML::Node name = doc["name"];
-    label_ = name && name.IsScalar() && !name.Scalar().empty()
-                 ? "scenario '" + name.Scalar() + "'"
-                 : std::string("scenario");
+    label_ = name && name.IsScalar() && !name.Scalar().empty() ? "scenario '" + name.Scalar() + "'"
+                                                               : std::string("scenario");
     std::set<std::string> seen;
     for (const auto& kv : doc) {
       std::string key = kv.first.Scalar();
@@ -861,21 +860,16 @@ class DocumentLoader {
       return;
     }
     const plugins::Plugin* plugin = *resolved;
-    cw_instance* instance = nullptr;
-    const cw_status status = plugin->scenario()->create(
-        cw_str{s.plugin_config.data(), s.plugin_config.size()}, &instance);
-    std::vector<std::string> reports = plugin->takeReports();
-    if (status != CW_OK || instance == nullptr) {
-      if (reports.empty()) {
-        reports.push_back("the plugin refused the configuration");
-      }
+    // One instance now, destroyed at once: a bad configuration is a load error, not a runtime
+    // one.
+    auto created = plugins::createInstance(*plugin, *plugin->scenario(), s.plugin_config);
+    if (!created.instance) {
       const YAML::Node* where = c != nullptr ? c : field("plugin");
-      for (const std::string& r : reports) {
+      for (const std::string& r : created.problems) {
         problems_.add(file_.path, lineOf(*where), label_ + ": plugin '" + id + "': " + r);
       }
       return;
     }
-    plugin->scenario()->destroy(instance);
     s.plugin = plugin;
     s.plugin_vtable = plugin->scenario();
   }

@@ -120,6 +120,9 @@ class Plugin {
   const cw_parser_vtable* parser() const;
   /// Errors the plugin reported (cw_host_api::report) since the last call; clears them.
   std::vector<std::string> takeReports() const;
+  /// The same, joined with "; " ("" when the plugin reported nothing): the reason of a failed
+  /// call, for a log line or an error message.
+  std::string takeReason() const;
 
  private:
   friend Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options);
@@ -129,6 +132,60 @@ class Plugin {
   std::unique_ptr<Impl> impl_;
   const cw_plugin_descriptor* descriptor_ = nullptr;
 };
+
+/// Reports joined with "; " ("" for none): the reason of a failed call in one line.
+std::string joinReports(const std::vector<std::string>& reports);
+
+/// Owns one instance of a parser, scenario or notification plugin (`Vtable` is its kind's
+/// table): destroyed with this object, which must not outlive the PluginSet holding the plugin.
+template <class Vtable>
+class Instance {
+ public:
+  Instance(const Vtable& vtable, cw_instance* instance) : vtable_(&vtable), instance_(instance) {}
+  ~Instance() { vtable_->destroy(instance_); }
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  const Vtable& vtable() const { return *vtable_; }
+  cw_instance* get() const { return instance_; }
+
+ private:
+  const Vtable* vtable_;
+  cw_instance* instance_;
+};
+
+/// What a plugin's create() gave: an instance, or the problems to report (the plugin's reports,
+/// or a reason of ours when it gave none).
+template <class Vtable>
+struct Created {
+  std::unique_ptr<Instance<Vtable>> instance;  ///< null on failure
+  std::vector<std::string> problems;           ///< empty on success
+};
+
+/// Creates an instance of `plugin` (whose table of its kind is `vtable`) from `config`, the YAML
+/// text its create() reads. An instance a failing create() left behind is destroyed; reports
+/// made during a successful create() are dropped.
+template <class Vtable>
+Created<Vtable> createInstance(const Plugin& plugin, const Vtable& vtable,
+                               std::string_view config) {
+  Created<Vtable> out;
+  cw_instance* instance = nullptr;
+  const cw_status status = vtable.create(cw_str{config.data(), config.size()}, &instance);
+  std::vector<std::string> reports = plugin.takeReports();
+  if (status == CW_OK && instance != nullptr) {
+    out.instance = std::make_unique<Instance<Vtable>>(vtable, instance);
+    return out;
+  }
+  if (instance != nullptr) {
+    vtable.destroy(instance);
+  }
+  out.problems = std::move(reports);
+  if (out.problems.empty()) {
+    out.problems.push_back(status == CW_OK ? "create returned no instance"
+                                           : "the plugin refused its configuration");
+  }
+  return out;
+}
 
 /// Checks and loads the plugins `options` selects. On any broken plugin the error lists
 /// every problem as "<file> (<id>): <what>", one per line, then the healthy plugins not
