@@ -10,7 +10,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
+#include "../plugins/plugin_dir.h"
 #include "cw/core/config/config.h"
 #include "cw/core/decisions/profiles.h"
 #include "cw/core/expr/services.h"
@@ -26,37 +28,23 @@ namespace {
 /// A config dir with notifications/, and a plugin dir with the recorder and its index.
 struct Setup {
   /// `other`: other/recorder (the same recorder under another id) is installed too.
-  explicit Setup(bool other = false) {
-    char tmpl[] = "/tmp/cw-notifications-XXXXXX";
+  explicit Setup(bool other = false) : plugins(fixtures(other)) {
+    char tmpl[] = "/tmp/cw-notifications-XXXXXX";  // mkdtemp's template, not a marker
     root = ::mkdtemp(tmpl);
-    ::chmod(root.c_str(), 0755);
     fs::create_directories(root + "/etc/notifications");
-    fs::create_directories(root + "/plugins");
-    ::chmod((root + "/plugins").c_str(), 0755);
-    std::ofstream index(root + "/plugins/index.json");
-    index << "{\"plugins\": {" << entry("fixture/recorder", "notify_recorder");
-    if (other) {
-      index << ", " << entry("other/recorder", "notify_recorder_other");
-    }
-    index << "}}";
     cfg.config_paths.config_dir = root + "/etc";
     cfg.config_paths.notification_dir = root + "/etc/notifications";
-    cfg.config_paths.plugin_dir = root + "/plugins";
+    cfg.config_paths.plugin_dir = plugins.dir();
     cfg.server.profiles_path = root + "/etc/profiles.yaml";
   }
   ~Setup() { fs::remove_all(root); }
 
-  // Copies fixture `name` into the plugin dir; its index entry.
-  std::string entry(const std::string& id, const std::string& name) {
-    const std::string file = "cw-fixture-" + name + ".so";
-    const std::string so = root + "/plugins/" + file;
-    fs::copy_file(std::string(CW_FIXTURE_DIR) + "/" + file, so);
-    ::chmod(so.c_str(), 0755);
-    return "\"" + id +
-           "\": {\"kind\": \"notification\", \"version\": \"1.0\", \"abi\": \"1.0\", "
-           "\"platform\": \"" +
-           plugins::hostPlatform() + "\", \"sha256\": \"" + *plugins::sha256OfFile(so) +
-           "\", \"file\": \"" + file + "\"}";
+  static std::vector<cwtest::Fixture> fixtures(bool other) {
+    std::vector<cwtest::Fixture> f{{"fixture/recorder", "notify_recorder", "notification"}};
+    if (other) {
+      f.push_back({"other/recorder", "notify_recorder_other", "notification"});
+    }
+    return f;
   }
 
   decisions::Profiles profiles(const std::string& names) {
@@ -67,6 +55,7 @@ struct Setup {
     return std::move(*p);
   }
 
+  cwtest::PluginDir plugins;
   std::string root;
   config::Config cfg;
   expr::Services services;
@@ -112,7 +101,7 @@ TEST_CASE("only the notifications profiles name are created, and they send throu
 TEST_CASE("no profile names a notification: nothing is read or loaded", "[notifications]") {
   Setup s;
   std::ofstream(s.root + "/etc/notifications/broken.yaml") << "name: [unclosed\n";
-  fs::remove(s.root + "/plugins/index.json");
+  fs::remove(s.plugins.index());
   auto p = decisions::Profiles::parse("name: p1\nfilters:\n - true\n", "profiles.yaml", s.services);
   REQUIRE(p);
   auto notifications = n::Notifications::load(s.cfg, *p);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "../plugins/plugin_dir.h"
 #include "cw/core/plugins/loader.h"
 #include "parsers_test_util.h"
 
@@ -23,26 +24,9 @@ namespace pl = cw::core::plugins;
 /// A plugin folder holding the probe fixture (fixture/probe) and its index.
 class ProbeDir {
  public:
-  ProbeDir() {
-    char tmpl[] = "/tmp/cw-parser-plugin-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    ::chmod(dir_.c_str(), 0755);
-    const std::string file = "cw-fixture-parser_probe.so";
-    fs::copy_file(std::string(CW_FIXTURE_DIR) + "/" + file, dir_ + "/" + file);
-    ::chmod((dir_ + "/" + file).c_str(), 0755);
-    std::ofstream(dir_ + "/index.json")
-        << "{\"plugins\": {\"fixture/probe\": {\"kind\": \"parser\", \"version\": \"1.0\", "
-           "\"abi\": \"1.0\", \"platform\": \""
-        << pl::hostPlatform() << "\", \"sha256\": \"" << *pl::sha256OfFile(dir_ + "/" + file)
-        << "\", \"file\": \"" << file << "\"}}}";
-  }
-  ~ProbeDir() { fs::remove_all(dir_); }
-  ProbeDir(const ProbeDir&) = delete;
-  ProbeDir& operator=(const ProbeDir&) = delete;
-
   /// A provider loading the folder's parser plugins, `disabled` never loaded.
   PluginProvider provider(std::vector<std::string> disabled = {}) const {
-    return [dir = dir_, disabled]() -> Result<std::shared_ptr<const pl::PluginSet>> {
+    return [dir = dir_.dir(), disabled]() -> Result<std::shared_ptr<const pl::PluginSet>> {
       auto set = pl::load(pl::installedPluginOptions(dir, "", {}, disabled, "parser"));
       if (!set) {
         return set.error();
@@ -52,7 +36,7 @@ class ProbeDir {
   }
 
  private:
-  std::string dir_;
+  cwtest::PluginDir dir_{{{"fixture/probe", "parser_probe", "parser"}}};
 };
 
 Result<Pipeline> loadWith(Fixture& f, const ParserFile& file, PluginProvider plugins) {

@@ -10,60 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "plugin_dir.h"
+
 namespace fs = std::filesystem;
 namespace pl = cw::core::plugins;
 
 namespace {
 
-struct Fixture {
-  std::string id;
-  std::string so;  ///< fixture name (tests/plugins/fixtures/<so>.cc)
-  std::string kind = "acquisition";
-  std::string abi = "1.0";
-  std::string sha256;  ///< "" = the real digest
-};
+using cwtest::Fixture;
+using cwtest::PluginDir;
 
 Fixture fx(std::string id, std::string so, std::string abi = "1.0", std::string sha = "") {
   return Fixture{std::move(id), std::move(so), "acquisition", std::move(abi), std::move(sha)};
 }
-
-/// A private plugin folder (mode 0755) with copies of fixture plugins and their index.
-class PluginDir {
- public:
-  explicit PluginDir(const std::vector<Fixture>& fixtures) {
-    char tmpl[] = "/tmp/cw-loader-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    ::chmod(dir_.c_str(), 0755);
-    std::string json = "{\"plugins\": {";
-    bool first = true;
-    for (const Fixture& f : fixtures) {
-      const std::string file = "cw-fixture-" + f.so + ".so";
-      fs::copy_file(std::string(CW_FIXTURE_DIR) + "/" + file, dir_ + "/" + file,
-                    fs::copy_options::overwrite_existing);
-      ::chmod((dir_ + "/" + file).c_str(), 0755);
-      std::string digest = f.sha256.empty() ? *pl::sha256OfFile(dir_ + "/" + file) : f.sha256;
-      json += std::string(first ? "" : ",") + "\"" + f.id + "\": {\"kind\": \"" + f.kind +
-              "\", \"version\": \"1.0\", \"abi\": \"" + f.abi + "\", \"platform\": \"" +
-              pl::hostPlatform() + "\", \"sha256\": \"" + digest + "\", \"file\": \"" + file +
-              "\"}";
-      first = false;
-    }
-    json += "}}";
-    std::ofstream(dir_ + "/index.json") << json;
-  }
-  ~PluginDir() { fs::remove_all(dir_); }
-  const std::string& dir() const { return dir_; }
-  std::string file(const std::string& so) const { return dir_ + "/cw-fixture-" + so + ".so"; }
-  pl::LoadOptions options() const {
-    pl::LoadOptions o;
-    o.plugin_dir = dir_;
-    o.index_path = dir_ + "/index.json";
-    return o;
-  }
-
- private:
-  std::string dir_;
-};
 
 std::string loadError(const pl::LoadOptions& options) {
   auto r = pl::load(options);

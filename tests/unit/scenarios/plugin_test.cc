@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../plugins/plugin_dir.h"
 #include "cw/core/plugins/loader.h"
 #include "scenario_test_util.h"
 
@@ -26,21 +27,6 @@ namespace {
 /// The built plugins (crowdwall/distinct) plus the test/count fixture in a private folder.
 class ScenarioPlugins {
  public:
-  ScenarioPlugins() {
-    char tmpl[] = "/tmp/cw-scenario-plugins-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    ::chmod(dir_.c_str(), 0755);
-    const std::string file = "cw-fixture-scenario_count.so";
-    fs::copy_file(std::string(CW_FIXTURE_DIR) + "/" + file, dir_ + "/" + file);
-    ::chmod((dir_ + "/" + file).c_str(), 0755);
-    std::ofstream(dir_ + "/index.json")
-        << "{\"plugins\": {\"test/count\": {\"kind\": \"scenario\", \"version\": \"1.0\", "
-           "\"abi\": \"1.0\", \"platform\": \""
-        << pl::hostPlatform() << "\", \"sha256\": \"" << *pl::sha256OfFile(dir_ + "/" + file)
-        << "\", \"file\": \"" << file << "\"}}}";
-  }
-  ~ScenarioPlugins() { fs::remove_all(dir_); }
-
   /// Ids the next load() treats as disabled (the configuration's plugins.disabled).
   void disable(std::vector<std::string> ids) { disabled_ = std::move(ids); }
   /// Loads `yaml` as the scenario file of `h`, with these plugins available.
@@ -49,7 +35,7 @@ class ScenarioPlugins {
     LoadOptions opts;
     opts.services = &h.services;
     opts.data_dir = h.dir.path();
-    const std::string index = dir_ + "/index.json";
+    const std::string index = dir_.index();
     const std::vector<std::string> disabled = disabled_;
     opts.load_plugins = [index, disabled]() -> Result<std::shared_ptr<const pl::PluginSet>> {
       auto set = pl::load(
@@ -63,7 +49,7 @@ class ScenarioPlugins {
   }
 
  private:
-  std::string dir_;
+  cwtest::PluginDir dir_{{{"test/count", "scenario_count", "scenario"}}};
   std::vector<std::string> disabled_;
 };
 
