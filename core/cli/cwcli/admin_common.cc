@@ -136,21 +136,22 @@ void FilterFlags::add(boost::program_options::options_description& desc, bool wi
     return [flag](const std::string& v) {
       if (auto r = core::store::IpRange::parse(v); !r) {
         throw BadValue(std::string("--") + flag + ": '" + v +
-                        "' is not an IP address or range: " + r.error().message);
+                       "' is not an IP address or range: " + r.error().message);
       }
     };
   };
-  desc.add_options()("ip,i", po::value(&ip)->notifier(address("ip")), "source IP address")(
-      "range,r", po::value(&range)->notifier(address("range")), "source range (CIDR)")("scope", po::value(&scope),
-                                                           "source scope (ip, range, as, ...)")(
-      "value,v", po::value(&value), "source value")("scenario,s", po::value(&scenario),
-                                                    "scenario name (or reason)")(
-      "type,t", po::value(&type), "decision type (ban, captcha, ...)")(
-      "origin", po::value(&origin), "decision origin (crowdsec, cscli, CAPI, ...)")(
-      "since", po::value(&since), "started at most this long ago (e.g. 4h, 2d)")(
-      "until", po::value(&until), "started at least this long ago")(
-      "all,a", po::bool_switch(&all), "include CAPI and list decisions / match everything")(
-      "contained", po::bool_switch(&contained), "match what lies inside --ip/--range");
+  desc.add_options()                                                                          //
+      ("ip,i", po::value(&ip)->notifier(address("ip")), "source IP address")                  //
+      ("range,r", po::value(&range)->notifier(address("range")), "source range (CIDR)")       //
+      ("scope", po::value(&scope), "source scope (ip, range, as, ...)")                       //
+      ("value,v", po::value(&value), "source value")                                          //
+      ("scenario,s", po::value(&scenario), "scenario name (or reason)")                       //
+      ("type,t", po::value(&type), "decision type (ban, captcha, ...)")                       //
+      ("origin", po::value(&origin), "decision origin (crowdsec, cscli, CAPI, ...)")          //
+      ("since", po::value(&since), "started at most this long ago (e.g. 4h, 2d)")             //
+      ("until", po::value(&until), "started at least this long ago")                          //
+      ("all,a", po::bool_switch(&all), "include CAPI and list decisions / match everything")  //
+      ("contained", po::bool_switch(&contained), "match what lies inside --ip/--range");
   if (with_limit) {
     desc.add_options()("limit,l", po::value(&limit), "at most this many alerts (0 = all)");
   }
