@@ -84,11 +84,11 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config, const It
   // Without a parser every line would pass through untouched and nothing could match: a
   // wrong --hub or --collections, not something to replay quietly.
   if (files.parsers.empty()) {
-    return makeError(ErrorCode::Config,
-                     "no parser to load from " + config.hub_dir +
-                         (config.collections.empty() ? std::string()
-                                                     : " with the selected collections") +
-                         ": is it a hub directory?");
+    return makeError(
+        ErrorCode::Config,
+        "no parser to load from " + config.hub_dir +
+            (config.collections.empty() ? std::string() : " with the selected collections") +
+            ": is it a hub directory?");
   }
   const std::string data_dir =
       config.data_dir.empty() ? (fs::path(config.hub_dir) / "data").string() : config.data_dir;
@@ -107,26 +107,15 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config, const It
   // Every stage is loaded even after a failure, so that one run lists every problem.
   std::string errors;
   parsers::LoadOptions parser_options{patterns_dir, data_dir, &impl->services, {}};
+  scenarios::LoadOptions scenario_options{data_dir, &impl->services, config.simulation, {}};
   if (!config.plugin_dir.empty() || !config.plugin_index.empty()) {
-    // Loaded once for both pipelines, on the first node naming a plugin; a failure is kept so
-    // that the post-overflow nodes do not repeat it.
-    auto cache = std::make_shared<Result<std::shared_ptr<const plugins::PluginSet>>>(
-        makeError(ErrorCode::Config, "not loaded"));
-    auto loaded = std::make_shared<bool>(false);
-    parser_options.plugins = [cache, loaded, config]() {
-      if (!*loaded) {
-        *loaded = true;
-        auto set = plugins::load(plugins::installedPluginOptions(
-            config.plugin_dir, config.plugin_index, config.enabled_plugins, config.disabled_plugins,
-            "parser"));
-        if (set) {
-          *cache = std::shared_ptr<const plugins::PluginSet>(std::move(*set));
-        } else {
-          *cache = set.error();
-        }
-      }
-      return *cache;
+    auto loader = [&config](const char* kind) {
+      return plugins::lazyLoader(
+          plugins::installedPluginOptions(config.plugin_dir, config.plugin_index,
+                                          config.enabled_plugins, config.disabled_plugins, kind));
     };
+    parser_options.plugins = loader("parser");  // shared by the parsers and post-overflows
+    scenario_options.load_plugins = loader("scenario");
   }
   auto pipeline = parsers::Pipeline::load(files.parsers, parser_options);
   if (pipeline) {
@@ -145,19 +134,6 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentConfig& config, const It
     }
   }
 
-  scenarios::LoadOptions scenario_options{data_dir, &impl->services, config.simulation, {}};
-  if (!config.plugin_dir.empty() || !config.plugin_index.empty()) {
-    scenario_options.load_plugins =
-        [&config]() -> Result<std::shared_ptr<const plugins::PluginSet>> {
-      auto set = plugins::load(plugins::installedPluginOptions(
-          config.plugin_dir, config.plugin_index, config.enabled_plugins, config.disabled_plugins,
-          "scenario"));
-      if (!set) {
-        return set.error();
-      }
-      return std::shared_ptr<const plugins::PluginSet>(std::move(*set));
-    };
-  }
   auto buckets = scenarios::BucketManager::load(files.scenarios, scenario_options);
   if (buckets) {
     impl->buckets = std::move(*buckets);

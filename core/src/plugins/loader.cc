@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -231,6 +232,17 @@ std::vector<std::string> Plugin::takeReports() const {
   std::vector<std::string> out;
   out.swap(impl_->slot->reports);
   return out;
+}
+
+std::function<Result<SharedSet>()> lazyLoader(LoadOptions options) {
+  auto cache = std::make_shared<std::optional<Result<SharedSet>>>();
+  return [options = std::move(options), cache]() -> Result<SharedSet> {
+    if (!cache->has_value()) {
+      auto set = load(options);
+      *cache = set ? Result<SharedSet>(SharedSet(std::move(*set))) : Result<SharedSet>(set.error());
+    }
+    return **cache;
+  };
 }
 
 std::string joinReports(const std::vector<std::string>& reports) {

@@ -26,13 +26,7 @@ class ProbeDir {
  public:
   /// A provider loading the folder's parser plugins, `disabled` never loaded.
   PluginProvider provider(std::vector<std::string> disabled = {}) const {
-    return [dir = dir_.dir(), disabled]() -> Result<std::shared_ptr<const pl::PluginSet>> {
-      auto set = pl::load(pl::installedPluginOptions(dir, "", {}, disabled, "parser"));
-      if (!set) {
-        return set.error();
-      }
-      return std::shared_ptr<const pl::PluginSet>(std::move(*set));
-    };
+    return pl::lazyLoader(pl::installedPluginOptions(dir_.dir(), "", {}, disabled, "parser"));
   }
 
  private:

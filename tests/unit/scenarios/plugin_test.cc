@@ -35,16 +35,8 @@ class ScenarioPlugins {
     LoadOptions opts;
     opts.services = &h.services;
     opts.data_dir = h.dir.path();
-    const std::string index = dir_.index();
-    const std::vector<std::string> disabled = disabled_;
-    opts.load_plugins = [index, disabled]() -> Result<std::shared_ptr<const pl::PluginSet>> {
-      auto set = pl::load(
-          pl::installedPluginOptions(CW_PLUGIN_BUILD_DIR, index, {}, disabled, "scenario"));
-      if (!set) {
-        return set.error();
-      }
-      return std::shared_ptr<const pl::PluginSet>(std::move(*set));
-    };
+    opts.load_plugins = pl::lazyLoader(
+        pl::installedPluginOptions(CW_PLUGIN_BUILD_DIR, dir_.index(), {}, disabled_, "scenario"));
     return BucketManager::load({f}, opts);
   }
 

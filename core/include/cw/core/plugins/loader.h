@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -191,5 +192,11 @@ Created<Vtable> createInstance(const Plugin& plugin, const Vtable& vtable,
 /// every problem as "<file> (<id>): <what>", one per line, then the healthy plugins not
 /// loaded because of them, and nothing stays loaded.
 Result<std::unique_ptr<PluginSet>> load(const LoadOptions& options);
+
+/// A set the parser and scenario loaders hold with the instances they make of its plugins.
+using SharedSet = std::shared_ptr<const PluginSet>;
+/// Gives a SharedSet when first asked (only items naming a plugin ask), then the same set, or
+/// the same error, every time after: the parsers and post-overflows of an agent share one load.
+std::function<Result<SharedSet>()> lazyLoader(LoadOptions options);
 
 }  // namespace cw::core::plugins
