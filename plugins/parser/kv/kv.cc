@@ -89,6 +89,7 @@ class KvParser : public cw::sdk::Parser {
     text("prefix", p->prefix_);
     list("keys", p->keys_);
     list("required", p->required_);
+    p->on_raw_ = p->apply_on_.empty() || p->apply_on_ == "Line.Raw";
     if (p->apply_on_.empty()) {
       p->apply_on_ = "Line.Raw";
     }
@@ -111,7 +112,7 @@ class KvParser : public cw::sdk::Parser {
 
   bool process(const cw::sdk::EventView& event, cw::sdk::EventWriter& out) override {
     std::string_view text;
-    if (apply_on_ == "Line.Raw") {
+    if (on_raw_) {
       text = event.raw();
     } else {
       const cw_kv* kv = event.findParsed(apply_on_);
@@ -176,6 +177,7 @@ class KvParser : public cw::sdk::Parser {
 
  private:
   std::string apply_on_;
+  bool on_raw_ = true;  // apply_on is Line.Raw: decided once, not compared per event
   std::string separator_ = "=";
   std::string prefix_;
   std::vector<std::string> keys_;
